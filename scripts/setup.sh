@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks for Code Monkeys Ship, and nothing it already has.
+# Idempotent: a second run on a ready machine only checks, in a second or two.
+#   system tools (Debian packages): git, ansible-core, chromium, mkdocs
+#   OpenTofu, built from its Go module at a pinned release, cached outside the repo
+#   npm packages (npm ci, only when node_modules is missing or older than the lock)
+set -euo pipefail
+
+TOFU_VERSION="${CODEMONKEYS_TOFU_VERSION:-v1.12.6}"
+TOOLS_DIR="${CODEMONKEYS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codemonkeys/tools}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf 'setup: %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else say "need root to run: $*"; return 1
+  fi
+}
+
+install_debian_packages() {
+  local missing=()
+  command -v git >/dev/null 2>&1 || missing+=(git)
+  command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v mkdocs >/dev/null 2>&1 || missing+=(mkdocs)
+  if [ ${#missing[@]} -eq 0 ]; then say "system tools present"; return 0; fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "missing ${missing[*]} and no apt-get: install them with your package manager"; return 1
+  fi
+  say "installing ${missing[*]} (Debian packages)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# OpenTofu's go.mod has a replace directive, so `go install …@version` refuses it; a wrapper
+# module that requires it and repeats the replace builds the same binary.
+build_tofu() {
+  local dest="$TOOLS_DIR/tofu-$TOFU_VERSION"
+  if [ -x "$dest/tofu" ]; then say "tofu $TOFU_VERSION cached at $dest/tofu"; link_tofu "$dest/tofu"; return 0; fi
+  command -v go >/dev/null 2>&1 || { say "go is needed to build OpenTofu $TOFU_VERSION"; return 1; }
+  say "building OpenTofu $TOFU_VERSION from its Go module (a few minutes, once)"
+  local work; work="$(mktemp -d)"
+  trap 'rm -rf "$work"' RETURN
+  # The replace lines come from OpenTofu's own go.mod, fetched like any module by the go command.
+  local gomod replace
+  gomod="$(cd "$work" && go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
+  replace="$(grep -E '^replace ' "$gomod" || true)"
+  printf 'module codemonkeys.dev/tofu-build\n\ngo 1.26\n\nrequire github.com/opentofu/opentofu %s\n\n%s\n' \
+    "$TOFU_VERSION" "$replace" > "$work/go.mod"
+  mkdir -p "$dest.tmp"
+  (cd "$work" && go get "github.com/opentofu/opentofu/cmd/tofu@$TOFU_VERSION" >/dev/null 2>&1 \
+      && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dest.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu)
+  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  link_tofu "$dest/tofu"
+  say "tofu $("$dest/tofu" version | head -1)"
+}
+
+# Put tofu on PATH for everyone when we may; codemonkeys also finds it in the cache by itself.
+link_tofu() {
+  local bin="$1"
+  if command -v tofu >/dev/null 2>&1 && [ "$(readlink -f "$(command -v tofu)")" = "$(readlink -f "$bin")" ]; then return 0; fi
+  if [ -w /usr/local/bin ]; then ln -sf "$bin" /usr/local/bin/tofu; fi
+}
+
+install_npm_packages() {
+  cd "$ROOT"
+  if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    say "npm packages present"; return 0
+  fi
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+}
+
+main() {
+  local only="${1:-all}"
+  case "$only" in
+    all) install_debian_packages; build_tofu; install_npm_packages ;;
+    system) install_debian_packages ;;
+    tofu) build_tofu ;;
+    npm) install_npm_packages ;;
+    *) say "usage: setup.sh [all|system|tofu|npm]"; return 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
+
+/** Where a command reads and writes; tests hand in their own. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The options every command understands. */
+export interface GlobalOptions {
+  /** Fleet repo: a directory or a git URL; default the current directory. */
+  fleet: string;
+  logLevel: LogLevel;
+  debug: boolean;
+}
+
+export interface CommandContext {
+  io: CliIO;
+  /** What the process exits with once the command is done; commands set it. */
+  exitCode: number;
+  globals(): GlobalOptions;
+  logger(): Logger;
+}
+
+/** One CLI command: it adds itself to the program; its action resolves to the exit code. */
+export interface CliCommand {
+  name: string;
+  register(program: Command, context: CommandContext): void;
+}
+
+export function createContext(program: Command, io: CliIO): CommandContext {
+  let logger: Logger | undefined;
+  const globals = (): GlobalOptions => {
+    const options = program.opts<{ fleet?: string; logLevel: LogLevel; debug?: boolean }>();
+    return { fleet: options.fleet ?? io.cwd, logLevel: options.logLevel, debug: Boolean(options.debug) };
+  };
+  return {
+    io,
+    exitCode: 0,
+    globals,
+    logger() {
+      logger ??= createLogger({ level: globals().logLevel, stream: io.stderr });
+      return logger;
+    },
+  };
+}
+
+/** Writes a line (or lines) to a stream. */
+export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}

@@ -1,0 +1,148 @@
+/**
+ * The typed model of a fleet repo, as the schemas in `schemas/` describe it. The schemas are the
+ * truth; these types mirror them, and the loader only builds them from documents that validated.
+ */
+
+export type SecretRef = { env: string } | { file: string };
+
+export interface Metadata {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Manifest<K extends string, S, M extends Metadata = Metadata> {
+  apiVersion: 'codemonkeys.dev/v1';
+  kind: K;
+  metadata: M;
+  spec: S;
+}
+
+export interface OrgSpec {
+  name: string;
+  approvers?: string[];
+  credentials?: Record<string, SecretRef>;
+}
+
+export type CiBackendName = 'local' | 'jenkins';
+
+export interface FleetSpec {
+  orgs: OrgSpec[];
+  ci?: {
+    default?: CiBackendName;
+    jenkins?: { url: string; user?: string; token?: SecretRef; folder?: string };
+  };
+  llm?: { ollama?: { host: string; model: string; token?: SecretRef } };
+  reconcile?: { interval?: string; concurrency?: number };
+  state?: { sqlite?: string };
+}
+
+export type Effect = 'allow' | 'warn' | 'require-approval' | 'deny';
+export type Enforcement = 'advisory' | 'soft' | 'hard';
+export type FacetName = 'build' | 'docs' | 'release' | 'deploy' | 'infra' | 'announce';
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface RuleMatch {
+  actions?: string[];
+  products?: string[];
+  orgs?: string[];
+  labels?: Record<string, string>;
+  environments?: string[];
+}
+
+export type StateTest = { is: string | string[] } | { not: string | string[] };
+export type Comparison = Partial<Record<'gt' | 'gte' | 'lt' | 'lte' | 'eq', number>>;
+
+export interface RuleWhen {
+  schedule?: { days?: Weekday[]; hours?: string; timezone?: string };
+  observed?: Partial<Record<FacetName, StateTest>>;
+  changes?: Partial<Record<'add' | 'change' | 'destroy' | 'total', Comparison>>;
+  paths?: string[];
+}
+
+export interface Rule {
+  id: string;
+  description?: string;
+  match?: RuleMatch;
+  when?: RuleWhen;
+  effect: Effect;
+  enforcement?: Enforcement;
+  approvers?: string[];
+  message?: string;
+}
+
+export interface RuleException {
+  rule: string;
+  products: string[];
+  reason: string;
+  owner: string;
+  expires: string;
+}
+
+export interface ConstitutionSpec {
+  defaultEffect?: 'allow' | 'deny';
+  rules?: Rule[];
+  exceptions?: RuleException[];
+}
+
+export type Vars = Record<string, unknown>;
+
+export interface ProductSpec {
+  repo: { url: string; branch?: string; credentials?: string };
+  dependsOn?: string[];
+  suspend?: boolean;
+  prune?: boolean;
+  build?: { ci?: CiBackendName; steps: string[]; timeout?: string; env?: Record<string, string | SecretRef> };
+  heal?: { enabled?: boolean; maxAttempts?: number };
+  docs?: { engine?: 'mkdocs'; config?: string };
+  release?: {
+    versioning?: 'conventional';
+    tagFormat?: string;
+    branch?: string;
+    registries?: { type: 'npm' | 'pypi' | 'crates' | 'container'; url?: string; token?: SecretRef; package?: string }[];
+  };
+  deploy?: {
+    playbook: string;
+    inventory?: string;
+    vars?: Vars;
+    environments: Record<string, { version: string; inventory?: string; vars?: Vars }>;
+  };
+  infra?: { module: string; vars?: Vars; drift?: 'auto' | 'propose' | 'alert' };
+  announce?: { macro: string; channels?: string[] };
+}
+
+export interface ProductMetadata extends Metadata {
+  org: string;
+}
+
+export type FleetManifest = Manifest<'Fleet', FleetSpec>;
+export type ConstitutionManifest = Manifest<'Constitution', ConstitutionSpec>;
+export type ProductManifest = Manifest<'Product', ProductSpec, ProductMetadata>;
+export type AnyManifest = FleetManifest | ConstitutionManifest | ProductManifest;
+export type ManifestKind = AnyManifest['kind'];
+
+/** Where a manifest came from: its file, relative to the fleet root. */
+export interface Located<T> {
+  file: string;
+  manifest: T;
+}
+
+/** A product of the fleet, with its id and the file that declares it. */
+export interface Product extends Located<ProductManifest> {
+  /** `org/name`. */
+  id: string;
+}
+
+/** What the reconciler wants: a validated fleet repo at one revision. */
+export interface Fleet {
+  /** Absolute directory or URL the fleet was read from. */
+  source: string;
+  /** Commit id when read from git; null for a plain directory. */
+  revision: string | null;
+  /** True when read from a git work tree whose files differ from its HEAD. */
+  dirty: boolean;
+  fleet: Located<FleetManifest>;
+  constitution: Located<ConstitutionManifest>;
+  /** Products by id, in a stable order (sorted by id). */
+  products: Map<string, Product>;
+}
