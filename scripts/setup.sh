@@ -42,7 +42,6 @@ build_tofu() {
   command -v go >/dev/null 2>&1 || { say "go is needed to build OpenTofu $TOFU_VERSION"; return 1; }
   say "building OpenTofu $TOFU_VERSION from its Go module (a few minutes, once)"
   local work; work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
   # The replace lines come from OpenTofu's own go.mod, fetched like any module by the go command.
   local gomod replace
   gomod="$(cd "$work" && go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
@@ -51,10 +50,11 @@ build_tofu() {
     "$TOFU_VERSION" "$replace" > "$work/go.mod"
   mkdir -p "$dest.tmp"
   (cd "$work" && go get "github.com/opentofu/opentofu/cmd/tofu@$TOFU_VERSION" >/dev/null 2>&1 \
-      && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dest.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu)
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+      && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$dest.tmp/tofu" github.com/opentofu/opentofu/cmd/tofu) \
+    || { rm -rf "$work" "$dest.tmp"; say "building OpenTofu failed: the Go module proxy must serve github.com/opentofu/opentofu@$TOFU_VERSION and its dependencies"; return 1; }
+  rm -rf "$work" "$dest" && mv "$dest.tmp" "$dest"
   link_tofu "$dest/tofu"
-  say "tofu $("$dest/tofu" version | head -1)"
+  say "built $(TF_CLI_CONFIG_FILE=/dev/null "$dest/tofu" version | head -1)"
 }
 
 # Put tofu on PATH for everyone when we may; codemonkeys also finds it in the cache by itself.

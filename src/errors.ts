@@ -41,7 +41,11 @@ export class UsageError extends CodemonkeysError {
 export class FleetSourceError extends CodemonkeysError {
   override name = 'FleetSourceError';
   constructor(message: string, options: { reason?: string; next?: NextStep; cause?: unknown } = {}) {
-    super(message, { reason: options.reason ?? 'FleetUnreadable', next: options.next ?? 'stalled', cause: options.cause });
+    super(message, {
+      reason: options.reason ?? 'FleetUnreadable',
+      next: options.next ?? 'stalled',
+      cause: options.cause,
+    });
   }
 }
 

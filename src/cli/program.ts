@@ -11,7 +11,10 @@ export function buildProgram(io: CliIO): { program: Command; context: CommandCon
   const program = new Command('codemonkeys')
     .description('Code Monkeys Ship: a GitOps reconciler for a fleet of software products')
     .version(VERSION, '-V, --version', 'print the version')
-    .option('--fleet <path|git-url>', 'the fleet repo: a directory or a git URL (default: the current directory)')
+    .option(
+      '--fleet <path|git-url>',
+      'the fleet repo: a directory or a git URL (default: the current directory)',
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('warn'))
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -43,7 +46,10 @@ function reportError(error: unknown, io: CliIO, debug: boolean): number {
     // Help and version exit "successfully" through commander's override.
     return error.exitCode === 0 ? 0 : 2;
   }
-  const message = error instanceof CodemonkeysError ? error.message : `unexpected error: ${String((error as Error)?.message ?? error)}`;
+  const message =
+    error instanceof CodemonkeysError
+      ? error.message
+      : `unexpected error: ${String((error as Error)?.message ?? error)}`;
   writeLine(io.stderr, `codemonkeys: ${redactor.redactText(message)}`);
   if (debug && error instanceof Error && error.stack) writeLine(io.stderr, redactor.redactText(error.stack));
   let cause = error instanceof Error ? error.cause : undefined;

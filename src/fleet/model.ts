@@ -99,7 +99,12 @@ export interface ProductSpec {
     versioning?: 'conventional';
     tagFormat?: string;
     branch?: string;
-    registries?: { type: 'npm' | 'pypi' | 'crates' | 'container'; url?: string; token?: SecretRef; package?: string }[];
+    registries?: {
+      type: 'npm' | 'pypi' | 'crates' | 'container';
+      url?: string;
+      token?: SecretRef;
+      package?: string;
+    }[];
   };
   deploy?: {
     playbook: string;

@@ -1,6 +1,6 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import { type Redactor, redactor as defaultRedactor } from './redact.js';
+import { redactor as defaultRedactor, type Redactor } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -40,7 +40,12 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     },
   };
   const destination: DestinationStream = pretty
-    ? PinoPretty({ destination: stream, sync: true, colorize: Boolean(stream.isTTY), translateTime: 'SYS:HH:MM:ss' })
+    ? PinoPretty({
+        destination: stream,
+        sync: true,
+        colorize: Boolean(stream.isTTY),
+        translateTime: 'SYS:HH:MM:ss',
+      })
     : (stream as DestinationStream);
   return pino(options, destination);
 }

@@ -5,7 +5,8 @@
 export const REDACTED = '[REDACTED]';
 
 /** Keys whose values are treated as secret wherever they appear in logged objects. */
-const SECRET_KEY = /^(authorization|cookie|set-cookie|password|passwd|secret|token|api[-_]?key|private[-_]?key|.*_token|.*_password|.*_secret)$/i;
+const SECRET_KEY =
+  /^(authorization|cookie|set-cookie|password|passwd|secret|token|api[-_]?key|private[-_]?key|.*_token|.*_password|.*_secret)$/i;
 
 /** Shortest value that is registered; shorter ones would blank out ordinary words. */
 const MIN_SECRET_LENGTH = 4;
@@ -47,7 +48,10 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((item) => this.#redact(item, seen));
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'number') ? REDACTED : this.#redact(item, seen);
+      out[key] =
+        SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'number')
+          ? REDACTED
+          : this.#redact(item, seen);
     }
     return out;
   }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SecretError } from '../errors.js';
 import type { SecretRef } from '../fleet/model.js';
-import { type Redactor, redactor as defaultRedactor } from '../log/redact.js';
+import { redactor as defaultRedactor, type Redactor } from '../log/redact.js';
 
 export interface SecretContext {
   env: NodeJS.ProcessEnv;
@@ -22,7 +22,8 @@ export function describeSecretRef(ref: SecretRef): string {
  * can never reach a log, a plan or a message afterwards.
  */
 export async function resolveSecret(ref: SecretRef, context: SecretContext): Promise<string> {
-  const value = 'env' in ref ? readEnv(ref.env, context.env) : await readSecretFile(ref.file, context.baseDir);
+  const value =
+    'env' in ref ? readEnv(ref.env, context.env) : await readSecretFile(ref.file, context.baseDir);
   (context.redactor ?? defaultRedactor).register(value);
   return value;
 }
@@ -36,11 +37,18 @@ function readEnv(name: string, env: NodeJS.ProcessEnv): string {
 }
 
 async function readSecretFile(path: string, baseDir: string): Promise<string> {
-  const full = path.startsWith('~/') ? join(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(baseDir, path);
+  const full = path.startsWith('~/')
+    ? join(homedir(), path.slice(2))
+    : isAbsolute(path)
+      ? path
+      : resolve(baseDir, path);
   try {
     // A trailing newline is an editor's, not part of the secret.
     return (await readFile(full, 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
-    throw new SecretError(`secret file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, error);
+    throw new SecretError(
+      `secret file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      error,
+    );
   }
 }

@@ -1,0 +1,18 @@
+import type { FacetName } from '../fleet/model.js';
+
+/**
+ * Every kind of action the reconciler can plan, by facet. Constitution rules match these
+ * (exactly or by glob), so the validator warns about a rule that matches none of them.
+ */
+export const ACTION_KINDS: Readonly<Record<string, FacetName>> = {
+  'build.trigger': 'build',
+  'heal.attempt': 'build',
+  'docs.regenerate': 'docs',
+  'release.cut': 'release',
+  'release.publish': 'release',
+  'deploy.apply': 'deploy',
+  'infra.apply': 'infra',
+  'announce.post': 'announce',
+};
+
+export type ActionKind = keyof typeof ACTION_KINDS;

@@ -1,0 +1,33 @@
+import { loadFleet } from '../fleet/load.js';
+import { formatProblemsText, toValidationReport } from '../fleet/report.js';
+import { type CliCommand, writeLine } from './context.js';
+import { addFleetReadOptions, type OutputFormat } from './fleet-options.js';
+
+/** `codemonkeys validate`: every problem of the fleet repo, located; exit 0 when valid, 1 when not. */
+export const validateCommand: CliCommand = {
+  name: 'validate',
+  register(program, context) {
+    const command = program
+      .command('validate')
+      .description(
+        'check the fleet repo: schemas, cross-file references, secrets; report every problem with its place',
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ codemonkeys validate                                   # the fleet repo in the current directory
+  $ codemonkeys validate --fleet ../fleet --rev origin/main --format json
+  $ codemonkeys validate --fleet https://git.example.com/acme/fleet.git --rev v3`,
+      )
+      .action(async (options: { rev?: string; format: OutputFormat }) => {
+        const { fleet } = context.globals();
+        const result = await loadFleet({ fleet, rev: options.rev, cwd: context.io.cwd });
+        const report = toValidationReport(result);
+        if (options.format === 'json') writeLine(context.io.stdout, JSON.stringify(report, null, 2));
+        else context.io.stdout.write(formatProblemsText(result));
+        context.exitCode = report.valid ? 0 : 1;
+      });
+    addFleetReadOptions(command);
+  },
+};

@@ -1,0 +1,278 @@
+import { checkConstitution } from './check-constitution.js';
+import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './check-products.js';
+import { checkLiteralSecrets } from './check-secrets.js';
+import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
+import type {
+  ConstitutionManifest,
+  Fleet,
+  FleetManifest,
+  ManifestKind,
+  Product,
+  ProductManifest,
+} from './model.js';
+import { isError, type Problem, sortProblems } from './problems.js';
+import { problemsFromSchemaErrors } from './schema-errors.js';
+import { MANIFEST_KINDS, schemaErrors } from './schemas.js';
+import { type FleetFiles, readFleetFiles, type SourceOptions } from './source.js';
+import { suggest } from './suggest.js';
+import { parseManifestYaml } from './yaml.js';
+
+export interface LoadOptions extends SourceOptions {
+  /** The moment exception expiry is judged against; default now. */
+  now?: Date;
+}
+
+export interface LoadResult {
+  /** The typed fleet, only when there is no error (warnings allowed). */
+  fleet: Fleet | undefined;
+  /** Every error and warning, sorted by file and position. */
+  problems: Problem[];
+  /** The manifest files that were read, relative to the fleet root. */
+  files: string[];
+  /** Their texts, for showing the lines problems point at. */
+  sources: Map<string, string>;
+  revision: string | null;
+}
+
+/** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
+export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
+  const files = await readFleetFiles(options);
+  return loadFleetFiles(files, options.now ?? new Date());
+}
+
+/**
+ * Validates the manifests of a fleet repo and builds its typed model. Pure: every problem in
+ * every file is collected, none stops the others from being found.
+ */
+export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadResult {
+  const problems: Problem[] = [];
+  const documents: ManifestDocument[] = [];
+  for (const [file, text] of input.files) {
+    const document = parseDocument(file, text, problems);
+    if (document) documents.push(document);
+  }
+  const fleetDoc = single(documents, 'Fleet', problems);
+  const constitutionDoc = single(documents, 'Constitution', problems);
+  // Cross-file checks also run on documents with schema errors elsewhere, as long as the parts they read are sound.
+  const checks: CheckInput = {
+    fleet:
+      fleetDoc && isCheckableFleet(fleetDoc.value)
+        ? { document: fleetDoc, manifest: fleetDoc.value as unknown as FleetManifest }
+        : undefined,
+    products: documents
+      .filter((document) => document.kind === 'Product' && isCheckableProduct(document.value))
+      .map((document) => ({ document, manifest: document.value as unknown as ProductManifest })),
+  };
+  problems.push(...checkOrgs(checks), ...checkProducts(checks), ...checkDependencies(checks));
+  problems.push(
+    ...checkConstitution({
+      ...checks,
+      constitution: constitutionDoc?.valid
+        ? { document: constitutionDoc, manifest: constitutionDoc.value as unknown as ConstitutionManifest }
+        : undefined,
+      now,
+    }),
+  );
+  for (const document of documents) problems.push(...checkLiteralSecrets(document));
+  const sorted = sortProblems(dedupe(problems));
+  const result: LoadResult = {
+    fleet: undefined,
+    problems: sorted,
+    files: [...input.files.keys()],
+    sources: input.files,
+    revision: input.revision,
+  };
+  if (sorted.some(isError) || !fleetDoc || !constitutionDoc) return result;
+  result.fleet = buildFleet(input, fleetDoc, constitutionDoc, checks);
+  return result;
+}
+
+/** One problem per place and code: the schema and the secret scan may both see one literal secret. */
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.file}\u0000${problem.pointer}\u0000${problem.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function optional(value: unknown, test: (value: unknown) => boolean): boolean {
+  return value === undefined || test(value);
+}
+
+/** The parts of a Fleet that cross-file checks read are well-formed. */
+function isCheckableFleet(value: Record<string, unknown>): boolean {
+  const spec = value.spec;
+  if (!isRecord(spec) || !Array.isArray(spec.orgs)) return false;
+  const orgsOk = spec.orgs.every(
+    (org) =>
+      isRecord(org) &&
+      typeof org.name === 'string' &&
+      optional(org.credentials, isRecord) &&
+      optional(org.approvers, Array.isArray),
+  );
+  return orgsOk && optional(spec.ci, isRecord);
+}
+
+/** The parts of a Product that cross-file checks read are well-formed. */
+function isCheckableProduct(value: Record<string, unknown>): boolean {
+  const { metadata, spec } = value;
+  if (!isRecord(metadata) || !isRecord(spec)) return false;
+  if (typeof metadata.name !== 'string' || !NAME.test(metadata.name)) return false;
+  if (typeof metadata.org !== 'string' || !NAME.test(metadata.org)) return false;
+  const dependsOn = spec.dependsOn;
+  if (!optional(dependsOn, (deps) => Array.isArray(deps) && deps.every((dep) => typeof dep === 'string')))
+    return false;
+  if (!isRecord(spec.repo) || !optional(spec.repo.credentials, (name) => typeof name === 'string'))
+    return false;
+  return optional(spec.build, isRecord) && optional(spec.heal, isRecord);
+}
+
+function parseDocument(file: string, text: string, problems: Problem[]): ManifestDocument | undefined {
+  const outcome = parseManifestYaml(file, text);
+  if (!outcome.ok) {
+    problems.push(...outcome.problems);
+    return undefined;
+  }
+  const { parsed } = outcome;
+  const value = parsed.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({
+      severity: 'error',
+      code: 'not-a-mapping',
+      file,
+      ...parsed.locate(''),
+      pointer: '',
+      message: 'a manifest is a mapping with apiVersion, kind, metadata and spec',
+    });
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  const expected = manifestRole(file) as ManifestKind;
+  const kind = record.kind;
+  const shell: ManifestDocument = { file, kind: expected, value: record, parsed, valid: false };
+  if (typeof kind !== 'string' || !(MANIFEST_KINDS as readonly string[]).includes(kind)) {
+    const hint = typeof kind === 'string' ? suggest(kind, MANIFEST_KINDS) : undefined;
+    const found = kind === undefined ? 'nothing' : `'${String(kind)}'`;
+    problems.push(
+      problemAt(
+        shell,
+        kind === undefined ? '' : '/kind',
+        kind === undefined ? 'missing-field' : 'unknown-kind',
+        `expected kind ${expected} in ${file}, found ${found}${hint ? ` (did you mean '${hint}'?)` : ''}`,
+        {
+          expected: `kind: ${expected}`,
+          found,
+        },
+      ),
+    );
+    return undefined;
+  }
+  const document: ManifestDocument = { ...shell, kind: kind as ManifestKind };
+  if (kind !== expected && !(expected === 'Product' && kind !== 'Product')) {
+    problems.push(
+      problemAt(document, '/kind', 'misplaced-kind', `expected kind ${expected} in ${file}, found ${kind}`, {
+        expected,
+        found: kind,
+      }),
+    );
+    return undefined;
+  }
+  const errors = schemaErrors(document.kind, record);
+  problems.push(...problemsFromSchemaErrors(parsed, errors));
+  document.valid = errors.length === 0;
+  return document;
+}
+
+/** Exactly one Fleet and one Constitution: the first in fleet.yaml / constitution.yaml wins, others are errors. */
+function single(
+  documents: ManifestDocument[],
+  kind: 'Fleet' | 'Constitution',
+  problems: Problem[],
+): ManifestDocument | undefined {
+  const all = documents
+    .filter((document) => document.kind === kind)
+    .sort((a, b) => rank(a, kind) - rank(b, kind) || a.file.localeCompare(b.file));
+  const [first, ...rest] = all;
+  const home = kind === 'Fleet' ? 'fleet.yaml' : 'constitution.yaml';
+  if (!first) {
+    problems.push({
+      severity: 'error',
+      code: `missing-${kind.toLowerCase()}`,
+      file: home,
+      line: 1,
+      column: 1,
+      pointer: '',
+      message: `the fleet repo has no ${kind}: expected ${home} with kind: ${kind}`,
+      expected: `${home} with kind: ${kind}`,
+      found: 'nothing',
+    });
+    return undefined;
+  }
+  if (rank(first, kind) !== 0) {
+    problems.push(
+      problemAt(first, '/kind', 'misplaced-kind', `the ${kind} belongs in ${home}, not in ${first.file}`, {
+        expected: home,
+        found: first.file,
+      }),
+    );
+  }
+  for (const extra of rest) {
+    problems.push(
+      problemAt(
+        extra,
+        '/kind',
+        `duplicate-${kind.toLowerCase()}`,
+        `a fleet repo has exactly one ${kind}; this is a second one (the first is at ${placeOf(first, '/kind')})`,
+        {
+          expected: `only ${home}`,
+          found: `another ${kind}`,
+        },
+      ),
+    );
+  }
+  return first;
+}
+
+function rank(document: ManifestDocument, kind: ManifestKind): number {
+  return manifestRole(document.file) === kind ? 0 : 1;
+}
+
+function buildFleet(
+  input: FleetFiles,
+  fleetDoc: ManifestDocument,
+  constitutionDoc: ManifestDocument,
+  checks: CheckInput,
+): Fleet {
+  const products = new Map<string, Product>();
+  const sorted = [...checks.products].sort((a, b) =>
+    productId(a.manifest).localeCompare(productId(b.manifest)),
+  );
+  for (const { document, manifest } of sorted) {
+    products.set(productId(manifest), { id: productId(manifest), file: document.file, manifest });
+  }
+  return {
+    source: input.source,
+    revision: input.revision,
+    dirty: input.dirty,
+    fleet: { file: fleetDoc.file, manifest: fleetDoc.value as unknown as FleetManifest },
+    constitution: {
+      file: constitutionDoc.file,
+      manifest: constitutionDoc.value as unknown as ConstitutionManifest,
+    },
+    products,
+  };
+}
+
+/** `org/name` of a product manifest. */
+export function productId(manifest: ProductManifest): string {
+  return `${manifest.metadata.org}/${manifest.metadata.name}`;
+}

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, posix, relative, resolve, sep } from 'node:path';
+import { execa } from 'execa';
+import { simpleGit } from 'simple-git';
+import { FleetSourceError } from '../errors.js';
+import { redactor } from '../log/redact.js';
+import { manifestRole } from './document.js';
+
+/** The manifest files of a fleet repo as read from one place at one revision. */
+export interface FleetFiles {
+  /** Absolute directory or URL it was read from. */
+  source: string;
+  /** Commit id when read from git; null for a directory outside git. */
+  revision: string | null;
+  /** A git work tree read as it is on disk, differing from its HEAD. */
+  dirty: boolean;
+  /** Manifest path relative to the fleet root ('/' separators) → text. */
+  files: Map<string, string>;
+}
+
+export interface SourceOptions {
+  /** A directory (a work tree, a subfolder of one, or a bare repo) or a git URL. */
+  fleet: string;
+  /** Read the fleet at this git revision instead of the files on disk. */
+  rev?: string;
+  cwd: string;
+  /** Where remote fleet repos are mirrored; default ~/.cache/codemonkeys/fleets. */
+  cacheDir?: string;
+}
+
+/** Reads the manifest files of a fleet repo from a directory or from git at a revision. */
+export async function readFleetFiles(options: SourceOptions): Promise<FleetFiles> {
+  refuseOptionLike('fleet', options.fleet);
+  if (options.rev !== undefined) refuseOptionLike('revision', options.rev);
+  if (isRemote(options.fleet)) return readRemote(options);
+  const dir = resolve(options.cwd, options.fleet);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new FleetSourceError(`fleet repo ${options.fleet} is not a directory or a git URL`, {
+      reason: 'FleetNotFound',
+    });
+  }
+  const git = simpleGit(dir);
+  const inGit = await git.checkIsRepo().catch(() => false);
+  if (!inGit) {
+    if (options.rev !== undefined)
+      throw new FleetSourceError(`--rev needs a git repository, and ${options.fleet} is not in one`, {
+        reason: 'NotAGitRepo',
+      });
+    return { source: dir, revision: null, dirty: false, files: await readDirectory(dir) };
+  }
+  const bare = (await git.revparse(['--is-bare-repository'])).trim() === 'true';
+  const prefix = bare ? '' : (await git.revparse(['--show-prefix'])).trim();
+  if (bare || options.rev !== undefined) {
+    const revision = await resolveRevision(dir, options.rev ?? 'HEAD', options.fleet);
+    return { source: dir, revision, dirty: false, files: await readAtRevision(dir, revision, prefix) };
+  }
+  const revision = await resolveRevision(dir, 'HEAD', options.fleet).catch(() => null);
+  const status = await git.raw(['status', '--porcelain', '--untracked-files=all', '--', '.']);
+  return {
+    source: dir,
+    revision,
+    dirty: status.trim() !== '' || revision === null,
+    files: await readDirectory(dir),
+  };
+}
+
+/** A value that git would read as an option is refused: manifest and CLI values never become flags. */
+function refuseOptionLike(what: string, value: string): void {
+  if (value.startsWith('-'))
+    throw new FleetSourceError(`${what} '${value}' cannot start with '-'`, { reason: 'Usage' });
+}
+
+function isRemote(fleet: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(fleet) || /^[^/\s]+@[^/\s]+:/.test(fleet);
+}
+
+async function readRemote(options: SourceOptions): Promise<FleetFiles> {
+  const cacheRoot = options.cacheDir ?? join(homedir(), '.cache', 'codemonkeys', 'fleets');
+  const mirror = join(
+    cacheRoot,
+    `${createHash('sha256').update(options.fleet).digest('hex').slice(0, 16)}.git`,
+  );
+  const shown = redactor.redactText(options.fleet);
+  try {
+    if (existsSync(join(mirror, 'HEAD'))) {
+      await simpleGit(mirror).raw([
+        'fetch',
+        '--prune',
+        '--quiet',
+        'origin',
+        '+refs/heads/*:refs/heads/*',
+        '+refs/tags/*:refs/tags/*',
+      ]);
+    } else {
+      await mkdir(cacheRoot, { recursive: true });
+      await simpleGit(cacheRoot).clone(options.fleet, mirror, ['--mirror', '--quiet']);
+    }
+  } catch (error) {
+    throw new FleetSourceError(`cannot fetch fleet repo ${shown}: ${redactor.redactText(firstLine(error))}`, {
+      reason: 'FetchFailed',
+      next: 'transient',
+      cause: error,
+    });
+  }
+  const revision = await resolveRevision(mirror, options.rev ?? 'HEAD', shown);
+  return { source: options.fleet, revision, dirty: false, files: await readAtRevision(mirror, revision, '') };
+}
+
+/** The full commit id a revision names; an unknown revision is an error, never a guess. */
+export async function resolveRevision(gitDir: string, rev: string, shown: string): Promise<string> {
+  try {
+    return (
+      await simpleGit(gitDir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+    ).trim();
+  } catch (error) {
+    throw new FleetSourceError(`unknown revision '${rev}' in fleet repo ${shown}`, {
+      reason: 'UnknownRevision',
+      cause: error,
+    });
+  }
+}
+
+/** Reads every manifest under `prefix` at a commit with one ls-tree and one cat-file. */
+async function readAtRevision(
+  gitDir: string,
+  revision: string,
+  prefix: string,
+): Promise<Map<string, string>> {
+  const listing = await simpleGit(gitDir).raw([
+    'ls-tree',
+    '-r',
+    '-z',
+    '--full-tree',
+    revision,
+    '--',
+    prefix === '' ? '.' : prefix,
+  ]);
+  const wanted: { path: string; oid: string }[] = [];
+  for (const entry of listing.split('\0')) {
+    const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+    if (!match) continue;
+    const path = posix.relative(prefix.replace(/\/$/, '') || '.', match[2] as string);
+    if (manifestRole(path)) wanted.push({ path, oid: match[1] as string });
+  }
+  const files = new Map<string, string>();
+  if (wanted.length === 0) return files;
+  const { stdout } = await execa('git', ['cat-file', '--batch'], {
+    cwd: gitDir,
+    input: `${wanted.map(({ oid }) => oid).join('\n')}\n`,
+    encoding: 'buffer',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const out = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength);
+  let offset = 0;
+  for (const { path } of wanted) {
+    const headerEnd = out.indexOf(0x0a, offset);
+    const size = Number(out.subarray(offset, headerEnd).toString('utf8').split(' ')[2]);
+    files.set(path, out.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));
+    offset = headerEnd + 1 + size + 1;
+  }
+  return files;
+}
+
+/** Reads the manifests of a directory as they are on disk: the root's files and products/ below. */
+async function readDirectory(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const paths = (await readdir(dir, { withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
+  if (existsSync(join(dir, 'products'))) {
+    for (const entry of await readdir(join(dir, 'products'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) paths.push(relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'));
+    }
+  }
+  for (let index = paths.length - 1; index >= 0; index--) {
+    if (!manifestRole(paths[index] as string)) paths.splice(index, 1);
+  }
+  paths.sort();
+  for (const path of paths) files.set(path, await readFile(join(dir, path), 'utf8'));
+  return files;
+}
+
+function firstLine(error: unknown): string {
+  return (
+    String((error as Error)?.message ?? error)
+      .split('\n')
+      .find((line) => line.trim() !== '') ?? 'failed'
+  );
+}
