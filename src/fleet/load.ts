@@ -47,7 +47,8 @@ export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
 export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadResult {
   const problems: Problem[] = [];
   const documents: ManifestDocument[] = [];
-  for (const [file, text] of input.files) {
+  // Sorted, so that which of two duplicates counts as the first never depends on listing order.
+  for (const [file, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const document = parseDocument(file, text, problems);
     if (document) documents.push(document);
   }

@@ -27,8 +27,15 @@ export interface SourceOptions {
   /** Read the fleet at this git revision instead of the files on disk. */
   rev?: string;
   cwd: string;
-  /** Where remote fleet repos are mirrored; default ~/.cache/codemonkeys/fleets. */
+  /** Where remote fleet repos are mirrored; default from the environment (see `fleetCacheDir`). */
   cacheDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** $CODEMONKEYS_CACHE_DIR/fleets, else $XDG_CACHE_HOME/codemonkeys/fleets, else ~/.cache/codemonkeys/fleets. */
+export function fleetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CODEMONKEYS_CACHE_DIR) return join(env.CODEMONKEYS_CACHE_DIR, 'fleets');
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'codemonkeys', 'fleets');
 }
 
 /** Reads the manifest files of a fleet repo from a directory or from git at a revision. */
@@ -78,7 +85,7 @@ function isRemote(fleet: string): boolean {
 }
 
 async function readRemote(options: SourceOptions): Promise<FleetFiles> {
-  const cacheRoot = options.cacheDir ?? join(homedir(), '.cache', 'codemonkeys', 'fleets');
+  const cacheRoot = options.cacheDir ?? fleetCacheDir(options.env);
   const mirror = join(
     cacheRoot,
     `${createHash('sha256').update(options.fleet).digest('hex').slice(0, 16)}.git`,

@@ -8,6 +8,7 @@ import {
   LineCounter,
   type Node,
   parseAllDocuments,
+  visit,
   type YAMLError,
 } from 'yaml';
 import type { Problem } from './problems.js';
@@ -72,6 +73,15 @@ export function parseManifestYaml(file: string, text: string): ParseOutcome {
       where,
       'several-documents',
       'a manifest file holds exactly one YAML document; found a second one (---)',
+    );
+  }
+  const complexKey = firstComplexKey(document, at);
+  if (complexKey) {
+    return failure(
+      file,
+      complexKey,
+      'complex-key',
+      'mapping keys are plain words; found a list, a mapping or an alias used as a key',
     );
   }
   let value: unknown;
@@ -163,6 +173,21 @@ function scalarText(node: unknown): string | undefined {
 function nodeStart(node: unknown, at: (offset: number) => Position): Position | undefined {
   const range = (node as Node | undefined)?.range;
   return range ? at(range[0]) : undefined;
+}
+
+/** A key that is a collection or an alias (YAML allows it; a manifest never needs it). */
+function firstComplexKey(document: Document, at: (offset: number) => Position): Position | undefined {
+  let found: Position | undefined;
+  visit(document, {
+    Pair(_, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        found = nodeStart(pair.key, at) ?? { line: 1, column: 1 };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function firstAliasPosition(document: Document, at: (offset: number) => Position): Position | undefined {
