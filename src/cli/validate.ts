@@ -22,7 +22,7 @@ Examples:
       )
       .action(async (options: { rev?: string; format: OutputFormat }) => {
         const { fleet } = context.globals();
-        const result = await loadFleet({ fleet, rev: options.rev, cwd: context.io.cwd });
+        const result = await loadFleet({ fleet, rev: options.rev, cwd: context.io.cwd, env: context.io.env });
         const report = toValidationReport(result);
         if (options.format === 'json') writeLine(context.io.stdout, JSON.stringify(report, null, 2));
         else context.io.stdout.write(formatProblemsText(result));

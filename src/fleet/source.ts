@@ -118,16 +118,23 @@ async function readRemote(options: SourceOptions): Promise<FleetFiles> {
 
 /** The full commit id a revision names; an unknown revision is an error, never a guess. */
 export async function resolveRevision(gitDir: string, rev: string, shown: string): Promise<string> {
+  let output = '';
+  let cause: unknown;
   try {
-    return (
+    output = (
       await simpleGit(gitDir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
     ).trim();
   } catch (error) {
+    cause = error;
+  }
+  // --quiet makes git exit 1 with no output for an unknown revision, which simple-git does not treat as failure.
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(output)) {
     throw new FleetSourceError(`unknown revision '${rev}' in fleet repo ${shown}`, {
       reason: 'UnknownRevision',
-      cause: error,
+      cause,
     });
   }
+  return output;
 }
 
 /** Reads every manifest under `prefix` at a commit with one ls-tree and one cat-file. */

@@ -74,19 +74,15 @@ export async function scaffoldFleet(options: ScaffoldOptions): Promise<ScaffoldR
 }
 
 async function commitAll(dir: string): Promise<string> {
-  const git = simpleGit(dir);
-  if (!existsSync(join(dir, '.git'))) await git.init(['--initial-branch=main']);
+  if (!existsSync(join(dir, '.git'))) await simpleGit(dir).init(['--initial-branch=main']);
+  // A first commit must not depend on the user having configured git; their own identity wins when set.
+  const identity = await simpleGit(dir)
+    .raw(['config', '--get', 'user.email'])
+    .catch(() => '');
+  const config = identity.trim() === '' ? ['user.name=codemonkeys', 'user.email=codemonkeys@localhost'] : [];
+  const git = simpleGit({ baseDir: dir, config });
   await git.add('.');
-  // A first commit must not depend on the user having configured git.
-  await git
-    .env({
-      ...process.env,
-      GIT_AUTHOR_NAME: process.env.GIT_AUTHOR_NAME ?? 'codemonkeys',
-      GIT_AUTHOR_EMAIL: process.env.GIT_AUTHOR_EMAIL ?? 'codemonkeys@localhost',
-      GIT_COMMITTER_NAME: process.env.GIT_COMMITTER_NAME ?? 'codemonkeys',
-      GIT_COMMITTER_EMAIL: process.env.GIT_COMMITTER_EMAIL ?? 'codemonkeys@localhost',
-    })
-    .commit('Start the fleet repo with codemonkeys init', undefined, { '--no-gpg-sign': null });
+  await git.commit('Start the fleet repo with codemonkeys init', undefined, { '--no-gpg-sign': null });
   return (await git.revparse(['HEAD'])).trim();
 }
 

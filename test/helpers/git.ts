@@ -1,0 +1,38 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+/** Git that ignores the developer's own configuration. */
+export const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@localhost',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@localhost',
+};
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execa('git', args, { cwd, env: GIT_ENV });
+  return stdout.trim();
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'cm-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies a directory into a new git repository and commits it; returns the commit id. */
+export async function gitRepoFrom(source: string, dir: string): Promise<string> {
+  cpSync(source, dir, { recursive: true });
+  await git(dir, 'init', '-q', '-b', 'main');
+  return commitAll(dir, 'initial');
+}
+
+export async function commitAll(dir: string, message: string): Promise<string> {
+  await git(dir, 'add', '-A');
+  await git(dir, 'commit', '-q', '--no-gpg-sign', '-m', message);
+  return git(dir, 'rev-parse', 'HEAD');
+}
