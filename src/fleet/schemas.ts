@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
+import { PACKAGE_ROOT } from '../paths.js';
 import type { ManifestKind } from './model.js';
 
 /** Folder of the JSON Schemas, shipped with the package beside dist/. */
-export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+export const SCHEMA_DIR = pathToFileURL(join(PACKAGE_ROOT, 'schemas/'));
 
 /** The schema file of each manifest kind (and the shared definitions they refer to). */
 export const SCHEMA_FILES: Readonly<Record<ManifestKind | 'common', string>> = {

@@ -1,0 +1,84 @@
+import { parse } from 'yaml';
+import { loadFleetFiles } from '../src/fleet/load.js';
+import { schemaErrors } from '../src/fleet/schemas.js';
+import type { FleetFiles } from '../src/fleet/source.js';
+import { measure, peakRssMiB, printTable } from './harness.js';
+
+const FLEET = `apiVersion: codemonkeys.dev/v1
+kind: Fleet
+metadata: { name: bench }
+spec:
+  orgs: [{ name: acme, approvers: [alice] }, { name: globex }]
+`;
+const CONSTITUTION = `apiVersion: codemonkeys.dev/v1
+kind: Constitution
+metadata: { name: bench-rules }
+spec:
+  rules:
+    - { id: no-weekend-prod, match: { actions: [deploy.apply], environments: [prod] }, when: { schedule: { days: [sat, sun], timezone: Europe/Berlin } }, effect: deny }
+    - { id: green-releases, match: { actions: ["release.*"] }, when: { observed: { build: { not: green } } }, effect: deny }
+`;
+
+function product(index: number): string {
+  const org = index % 2 === 0 ? 'acme' : 'globex';
+  const dependsOn =
+    index >= 10 ? `\n  dependsOn: [${index % 2 === 0 ? 'acme' : 'globex'}/p${index - 10}]` : '';
+  return `apiVersion: codemonkeys.dev/v1
+kind: Product
+metadata:
+  name: p${index}
+  org: ${org}
+  labels: { tier: standard }
+spec:
+  repo: { url: ../repos/p${index}.git, branch: main }${dependsOn}
+  build:
+    steps: ["npm ci", "npm test"]
+    timeout: 15m
+  release:
+    versioning: conventional
+    registries: [{ type: npm, url: http://127.0.0.1:4873, token: { env: NPM_TOKEN } }]
+  deploy:
+    playbook: deploy.yml
+    environments: { staging: { version: latest }, prod: { version: 1.2.${index} } }
+`;
+}
+
+export function generatedFleet(size: number): FleetFiles {
+  const files = new Map<string, string>([
+    ['fleet.yaml', FLEET],
+    ['constitution.yaml', CONSTITUTION],
+  ]);
+  for (let index = 0; index < size; index++) files.set(`products/p${index}.yaml`, product(index));
+  return { source: 'bench', revision: null, dirty: false, files };
+}
+
+/** Loading and validating a fleet, against the least any validator does: parse each file and run its schema. */
+export function benchValidate(): void {
+  const rows: Record<string, string | number>[] = [];
+  for (const size of [100, 1000, 5000]) {
+    const fleet = generatedFleet(size);
+    const runs = size >= 5000 ? 3 : 7;
+    const baseline = measure(runs, () => {
+      for (const [file, text] of fleet.files) {
+        const value = parse(text) as { kind: 'Fleet' | 'Constitution' | 'Product' };
+        if (schemaErrors(value.kind, value).length > 0) throw new Error(`${file} invalid`);
+      }
+    });
+    const ours = measure(runs, () => {
+      const result = loadFleetFiles(fleet);
+      if (!result.fleet) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
+    });
+    rows.push({
+      products: size,
+      'baseline ms': baseline,
+      'loadFleet ms': ours,
+      ratio: ours / baseline,
+      'products/s': (size / ours) * 1000,
+      'peak RSS MiB': peakRssMiB(),
+    });
+  }
+  printTable(
+    'validate: loadFleetFiles (positions, schemas, cross-file checks) vs YAML.parse + ajv per file',
+    rows,
+  );
+}
