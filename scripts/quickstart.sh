@@ -11,8 +11,8 @@ npm run --silent build
 echo "quickstart: creating the example product repositories"
 node dist/quickstart/seed.js examples/quickstart
 
-echo "quickstart: codemonkeys doctor"
-node dist/cli/main.js doctor
+echo "quickstart: codemonkeys doctor --fleet examples/quickstart"
+node dist/cli/main.js doctor --fleet examples/quickstart
 
 echo "quickstart: codemonkeys validate --fleet examples/quickstart"
 node dist/cli/main.js validate --fleet examples/quickstart

@@ -32,6 +32,8 @@ export interface LoadResult {
   /** Their texts, for showing the lines problems point at. */
   sources: Map<string, string>;
   revision: string | null;
+  /** Read from a work tree whose files differ from its HEAD revision. */
+  dirty: boolean;
 }
 
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
@@ -82,6 +84,7 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadR
     files: [...input.files.keys()],
     sources: input.files,
     revision: input.revision,
+    dirty: input.dirty,
   };
   if (sorted.some(isError) || !fleetDoc || !constitutionDoc) return result;
   result.fleet = buildFleet(input, fleetDoc, constitutionDoc, checks);

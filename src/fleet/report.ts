@@ -48,7 +48,9 @@ export function formatProblemsText(result: LoadResult): string {
   }
   const report = toValidationReport(result);
   const counts = `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')} in ${plural(result.files.length, 'manifest')}`;
-  const at = result.revision ? ` at ${result.revision.slice(0, 12)}` : '';
+  const at = result.revision
+    ? ` at ${result.revision.slice(0, 12)}${result.dirty ? ' with uncommitted changes' : ''}`
+    : '';
   lines.push(report.valid ? `valid${at}: ${counts}` : `invalid${at}: ${counts}`);
   return `${lines.join('\n')}\n`;
 }

@@ -48,8 +48,12 @@ export class SeedError extends CodemonkeysError {
 
 // Fixed identity and no user, system or environment git settings: commit ids depend on the files alone.
 const IDENTITY = { name: 'Code Monkeys Quickstart', email: 'quickstart@codemonkeys.dev' };
-const GIT_CONFIG = ['user.name', 'user.email', 'commit.gpgsign', 'init.defaultBranch'];
-const GIT_CONFIG_VALUES = [IDENTITY.name, IDENTITY.email, 'false', 'main'];
+const GIT_CONFIG = [
+  `user.name=${IDENTITY.name}`,
+  `user.email=${IDENTITY.email}`,
+  'commit.gpgsign=false',
+  'init.defaultBranch=main',
+].flatMap((setting) => ['-c', setting]);
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/;
 const SAFE_PATH = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._@+-][A-Za-z0-9._@+/-]*$/;
 const TAG = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -86,11 +90,11 @@ async function seedRepo(root: string, id: string, history: ProductHistory): Prom
   const scratch = await mkdtemp(join(dirname(gitDir), '.seed-'));
   try {
     const built = await buildRepo(join(root, 'repos', id), join(scratch, 'repo.git'), history);
-    const existing = existsSync(gitDir) ? await readRefs(gitDir) : undefined;
-    let outcome: SeedOutcome = existing === undefined && !existsSync(gitDir) ? 'created' : 'recreated';
-    if (existing && isSame(existing, built)) {
-      outcome = 'unchanged';
-    } else {
+    const present = existsSync(gitDir);
+    const existing = present ? await readRefs(gitDir) : undefined;
+    let outcome: SeedOutcome = 'unchanged';
+    if (!existing || !isSame(existing, built)) {
+      outcome = present ? 'recreated' : 'created';
       await rm(gitDir, { recursive: true, force: true });
       await rename(join(scratch, 'repo.git'), gitDir);
     }
@@ -162,8 +166,9 @@ async function readRefs(gitDir: string): Promise<BuiltRefs | undefined> {
         .map((line) => line.split(' ') as [string, string]),
     );
     const tags = new Map<string, string>();
-    for (const [ref, id] of refs)
+    for (const [ref, id] of refs) {
       if (ref.startsWith('refs/tags/')) tags.set(ref.slice('refs/tags/'.length), id);
+    }
     const head = refs.get('refs/heads/main');
     return head === undefined ? undefined : { head, tags };
   } catch {
@@ -198,20 +203,10 @@ interface GitOptions {
 
 /** Runs git isolated from the caller's git settings and GIT_* variables; returns trimmed stdout. */
 async function git(args: string[], options: GitOptions = {}): Promise<string> {
-  const config = GIT_CONFIG.flatMap((key, at) => ['-c', `${key}=${GIT_CONFIG_VALUES[at]}`]);
   const location = options.gitDir === undefined ? [] : ['--git-dir', options.gitDir];
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
-  }
-  Object.assign(
-    env,
-    { GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
-    options.env,
-  );
   try {
-    const result = await execa('git', [...config, ...location, ...args], {
-      env,
+    const result = await execa('git', [...GIT_CONFIG, ...location, ...args], {
+      env: isolatedEnv(options.env),
       extendEnv: false,
       ...(options.input === undefined ? {} : { input: options.input }),
     });
@@ -226,6 +221,15 @@ async function git(args: string[], options: GitOptions = {}): Promise<string> {
     const how = signal ? `signal ${signal}` : `exit code ${exitCode ?? 'unknown'}`;
     throw new SeedError(`git ${args[0]} failed (${how}) in ${options.gitDir ?? '.'}: ${tail}`, error);
   }
+}
+
+/** The caller's environment without GIT_* variables, with no global or system git config. */
+function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+  }
+  return { ...env, GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...extra };
 }
 
 /** Reads and shape-checks repos/history.json: { products: { "org/name": ProductHistory } }. */
@@ -243,57 +247,87 @@ async function readHistories(file: string): Promise<Map<string, ProductHistory>>
   return new Map(Object.entries(products as Record<string, ProductHistory>));
 }
 
+/** What the commits before the one being checked have already used. */
+interface HistoryState {
+  id: string;
+  /** Files of the source tree. */
+  files: Set<string>;
+  /** File → number of the commit that introduced it. */
+  introduced: Map<string, number>;
+  tags: Set<string>;
+  previousTime: number;
+}
+
 /** Every problem of one product's history against the files of its source tree. */
 function checkHistory(id: string, history: ProductHistory, files: string[]): string[] {
   const commits: unknown = history?.commits;
   if (!Array.isArray(commits) || commits.length === 0) return [`${id}: "commits" must be a non-empty list`];
+  if (history.executable !== undefined && !Array.isArray(history.executable)) {
+    return [`${id}: "executable" must be a list of paths`];
+  }
+  const state: HistoryState = {
+    id,
+    files: new Set(files),
+    introduced: new Map(),
+    tags: new Set(),
+    previousTime: Number.NEGATIVE_INFINITY,
+  };
   const problems: string[] = [];
-  const introduced = new Map<string, number>();
-  const tags = new Set<string>();
-  let previous = Number.NEGATIVE_INFINITY;
-  commits.forEach((commit: Partial<HistoryCommit>, at) => {
-    const where = `${id}: commit ${at + 1}`;
-    if (typeof commit.message !== 'string' || commit.message.trim() === '')
-      problems.push(`${where}: "message" must be a non-empty string`);
-    const time =
-      typeof commit.date === 'string' && DATE.test(commit.date) ? Date.parse(commit.date) : Number.NaN;
-    if (Number.isNaN(time))
-      problems.push(
-        `${where}: "date" must be an RFC 3339 date-time such as 2025-03-03T09:00:00Z, got ${JSON.stringify(commit.date)}`,
-      );
-    else if (time < previous)
-      problems.push(`${where}: "date" ${commit.date} is earlier than the commit before it`);
-    else previous = time;
-    if (
-      commit.tag !== undefined &&
-      (typeof commit.tag !== 'string' || !TAG.test(commit.tag) || tags.has(commit.tag))
-    ) {
+  commits.forEach((raw: unknown, at) => {
+    const commit = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<HistoryCommit>;
+    problems.push(...checkCommit(commit, at + 1, state));
+  });
+  for (const file of files) {
+    if (state.introduced.has(file)) continue;
+    problems.push(
+      `${id}: ${file} is in repos/${id}/ but no commit introduces it (add it to history.json or delete it)`,
+    );
+  }
+  for (const file of history.executable ?? []) {
+    if (state.introduced.has(file)) continue;
+    problems.push(`${id}: executable ${file} is not introduced by any commit`);
+  }
+  return problems;
+}
+
+function checkCommit(commit: Partial<HistoryCommit>, number: number, state: HistoryState): string[] {
+  const where = `${state.id}: commit ${number}`;
+  const problems: string[] = [];
+  if (typeof commit.message !== 'string' || commit.message.trim() === '') {
+    problems.push(`${where}: "message" must be a non-empty string`);
+  }
+  const time =
+    typeof commit.date === 'string' && DATE.test(commit.date) ? Date.parse(commit.date) : Number.NaN;
+  if (Number.isNaN(time)) {
+    problems.push(
+      `${where}: "date" must be an RFC 3339 date-time such as 2025-03-03T09:00:00Z, got ${JSON.stringify(commit.date)}`,
+    );
+  } else if (time < state.previousTime) {
+    problems.push(`${where}: "date" ${commit.date} is earlier than the commit before it`);
+  } else {
+    state.previousTime = time;
+  }
+  if (commit.tag !== undefined) {
+    if (typeof commit.tag !== 'string' || !TAG.test(commit.tag) || state.tags.has(commit.tag)) {
       problems.push(
         `${where}: "tag" must be a unique tag name such as v1.0.0, got ${JSON.stringify(commit.tag)}`,
       );
     }
-    if (typeof commit.tag === 'string') tags.add(commit.tag);
-    if (!Array.isArray(commit.files) || commit.files.length === 0) {
-      problems.push(`${where}: "files" must be a non-empty list of paths`);
-      return;
-    }
-    for (const file of commit.files) {
-      if (typeof file !== 'string' || !SAFE_PATH.test(file))
-        problems.push(`${where}: ${JSON.stringify(file)} is not a plain relative path`);
-      else if (introduced.has(file))
-        problems.push(`${where}: ${file} was already introduced by commit ${introduced.get(file)}`);
-      else if (!files.includes(file)) problems.push(`${where}: ${file} does not exist in repos/${id}/`);
-      else introduced.set(file, at + 1);
-    }
-  });
-  for (const file of files) {
-    if (!introduced.has(file))
-      problems.push(
-        `${id}: ${file} is in repos/${id}/ but no commit introduces it (add it to history.json or delete it)`,
-      );
+    state.tags.add(String(commit.tag));
   }
-  for (const file of history.executable ?? []) {
-    if (!introduced.has(file)) problems.push(`${id}: executable ${file} is not introduced by any commit`);
+  if (!Array.isArray(commit.files) || commit.files.length === 0) {
+    return [...problems, `${where}: "files" must be a non-empty list of paths`];
+  }
+  for (const file of commit.files as unknown[]) {
+    if (typeof file !== 'string' || !SAFE_PATH.test(file)) {
+      problems.push(`${where}: ${JSON.stringify(file)} is not a plain relative path`);
+    } else if (state.introduced.has(file)) {
+      problems.push(`${where}: ${file} was already introduced by commit ${state.introduced.get(file)}`);
+    } else if (!state.files.has(file)) {
+      problems.push(`${where}: ${file} does not exist in repos/${state.id}/`);
+    } else {
+      state.introduced.set(file, number);
+    }
   }
   return problems;
 }

@@ -1,0 +1,1 @@
+"""Exact money arithmetic and fair allocation for Globex's books."""
