@@ -22,8 +22,19 @@ Examples:
       )
       .action(async (options: { rev?: string; format: OutputFormat }) => {
         const { fleet } = context.globals();
+        const logger = context.logger().child({ command: 'validate' });
+        logger.debug({ fleet, rev: options.rev }, 'loading fleet');
         const result = await loadFleet({ fleet, rev: options.rev, cwd: context.io.cwd, env: context.io.env });
         const report = toValidationReport(result);
+        logger.info(
+          {
+            revision: result.revision,
+            manifests: result.files.length,
+            errors: report.errors.length,
+            warnings: report.warnings.length,
+          },
+          'fleet validated',
+        );
         if (options.format === 'json') writeLine(context.io.stdout, JSON.stringify(report, null, 2));
         else context.io.stdout.write(formatProblemsText(result));
         context.exitCode = report.valid ? 0 : 1;

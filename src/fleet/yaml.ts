@@ -81,7 +81,7 @@ export function parseManifestYaml(file: string, text: string): ParseOutcome {
       file,
       complexKey,
       'complex-key',
-      'mapping keys are plain words; found a list, a mapping or an alias used as a key',
+      'mapping keys are plain words; found a list, a mapping, an alias or a tagged value used as a key',
     );
   }
   let value: unknown;
@@ -180,7 +180,7 @@ function firstComplexKey(document: Document, at: (offset: number) => Position): 
   let found: Position | undefined;
   visit(document, {
     Pair(_, pair) {
-      if (pair.key !== null && !isScalar(pair.key)) {
+      if (pair.key !== null && !(isScalar(pair.key) && isPlainKey(pair.key.value))) {
         found = nodeStart(pair.key, at) ?? { line: 1, column: 1 };
         return visit.BREAK;
       }
@@ -188,6 +188,11 @@ function firstComplexKey(document: Document, at: (offset: number) => Position): 
     },
   });
   return found;
+}
+
+/** Strings, numbers, booleans and null make keys; a tagged scalar such as !!binary does not. */
+function isPlainKey(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
 function firstAliasPosition(document: Document, at: (offset: number) => Position): Position | undefined {

@@ -125,6 +125,27 @@ describe('the codemonkeys binary', () => {
     expect(debug.stderr).toMatch(/FleetSourceError: fleet repo .* is not a directory or a git URL\n\s+at /);
   });
 
+  it('logs JSON lines to stderr at the chosen level, keeping stdout for the output', async () => {
+    const run = await runCli(['--log-level', 'debug', 'validate', '--fleet', BASE_FLEET, '--format', 'json']);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ valid: true });
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'debug', command: 'validate', msg: 'loading fleet' }),
+      expect.objectContaining({
+        level: 'info',
+        command: 'validate',
+        msg: 'fleet validated',
+        manifests: 5,
+        errors: 0,
+      }),
+    ]);
+    expect((await runCli(['validate', '--fleet', BASE_FLEET])).stderr).toBe('');
+  });
+
   it('doctor --format json reports every tool it checks', async () => {
     const run = await runCli(['doctor', '--format', 'json', '--fleet', temp()]);
     const report = JSON.parse(run.stdout) as { tools: { name: string; status: string }[] };

@@ -219,6 +219,19 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a list or a tagged value used as a key is refused',
+    overlay: { 'products/acme/core-lib.yaml': `${PRODUCT('core-lib', 'acme')}  ? [a, b]\n  : 1\n` },
+    expected: [
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 8,
+        column: 5,
+        code: 'complex-key',
+        message: /mapping keys are plain words/,
+      },
+    ],
+  },
+  {
     name: 'a missing constitution is reported where it belongs',
     overlay: { 'constitution.yaml': null },
     expected: [
