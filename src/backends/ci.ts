@@ -1,0 +1,53 @@
+/**
+ * A CI backend runs a product's build for one commit and tells what became of it. The local
+ * runner is the embedded default; Jenkins implements the same interface.
+ */
+
+/** What a build needs: no secret values, only references resolved by the backend. */
+export interface BuildRequest {
+  /** Product id, `org/name`. */
+  product: string;
+  /** Repository URL or absolute path (already resolved against the fleet root). */
+  repoUrl: string;
+  branch: string;
+  /** Full commit id to build. */
+  commit: string;
+  /** Shell commands written by the product's owner, run in order with `bash -c` in a clean worktree. */
+  steps: string[];
+  /** Whole-build limit in milliseconds. */
+  timeoutMs: number;
+  /** Environment of the steps (values already resolved; the backend never logs them). */
+  env: Record<string, string>;
+}
+
+export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'aborted';
+
+/** What a backend knows about the build of one commit. */
+export interface BuildRecord {
+  product: string;
+  commit: string;
+  state: BuildState;
+  /** Backend's own id (local: a run id; Jenkins: job name and build number). */
+  buildId: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** For a failure: index and command of the failing step, its exit code, the tail of the log. */
+  failure?: { step: number; command: string; exitCode: number | null; signal: string | null; logTail: string };
+  /** Where the full log can be read (a file path, or a URL). */
+  logRef: string;
+}
+
+export interface CiBackend {
+  readonly name: 'local' | 'jenkins';
+  /** The newest build of this commit, if any; read-only, cheap enough to call every pass. */
+  observe(product: string, commit: string): Promise<BuildRecord | undefined>;
+  /**
+   * Starts a build of the commit and returns once it is recorded as queued or running (not when
+   * it finishes). Starting twice for the same product and commit while one is queued or running
+   * returns the existing one.
+   */
+  trigger(request: BuildRequest): Promise<BuildRecord>;
+  /** The build's log from a byte offset; `more` is true while the build is still writing it. */
+  log(record: BuildRecord, offset?: number): Promise<{ text: string; nextOffset: number; more: boolean }>;
+}
