@@ -101,7 +101,9 @@ export interface StateStore {
   /** Records the outcome of a started action; a failure records when to retry (null: stalled). */
   finishAction(
     idempotencyKey: string,
-    outcome: { state: 'succeeded'; result?: unknown } | { state: 'failed'; error: NonNullable<JournalEntry['error']>; retryAt: string | null },
+    outcome:
+      | { state: 'succeeded'; result?: unknown }
+      | { state: 'failed'; error: NonNullable<JournalEntry['error']>; retryAt: string | null },
     now: Date,
   ): JournalEntry;
   journalEntry(idempotencyKey: string): JournalEntry | undefined;
@@ -123,10 +125,19 @@ export interface StateStore {
   decisions(filter?: { product?: string; actionId?: string; limit?: number }): Decision[];
 
   /** Records that these products are in the fleet at `revision`; returns products that were known and are not (orphans). */
-  syncProducts(products: { id: string; prune: boolean }[], revision: string | null, now: Date): ProductRecord[];
+  syncProducts(
+    products: { id: string; prune: boolean }[],
+    revision: string | null,
+    now: Date,
+  ): ProductRecord[];
   products(): ProductRecord[];
+  /** Drops a pruned product's record, observations and conditions (journal and audit stay). */
+  forgetProduct(id: string, now: Date): void;
 
-  appendAudit(entry: { type: string; product?: string | null; actionId?: string | null; actor: string; data: unknown }, now: Date): AuditEntry;
+  appendAudit(
+    entry: { type: string; product?: string | null; actionId?: string | null; actor: string; data: unknown },
+    now: Date,
+  ): AuditEntry;
   audit(filter?: { product?: string; limit?: number; afterSeq?: number }): AuditEntry[];
   verifyAudit(): AuditVerification;
 
