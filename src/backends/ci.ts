@@ -33,7 +33,13 @@ export interface BuildRecord {
   finishedAt?: string;
   durationMs?: number;
   /** For a failure: index and command of the failing step, its exit code, the tail of the log. */
-  failure?: { step: number; command: string; exitCode: number | null; signal: string | null; logTail: string };
+  failure?: {
+    step: number;
+    command: string;
+    exitCode: number | null;
+    signal: string | null;
+    logTail: string;
+  };
   /** Where the full log can be read (a file path, or a URL). */
   logRef: string;
 }

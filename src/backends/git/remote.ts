@@ -1,0 +1,167 @@
+import { isAbsolute, resolve } from 'node:path';
+import { execa } from 'execa';
+import { CodemonkeysError, type NextStep } from '../../errors.js';
+import { redactor } from '../../log/redact.js';
+
+/** How long one git command may take by default: long enough for a slow fetch, short enough to notice a hang. */
+export const GIT_TIMEOUT_MS = 120_000;
+
+/** How much of git's stderr a failure keeps. */
+const STDERR_TAIL_BYTES = 2048;
+
+/** A git command that failed: what ran (redacted), how it ended and the tail of what it printed. */
+export class GitCommandError extends CodemonkeysError {
+  override name = 'GitCommandError';
+  readonly command: string[];
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly stderrTail: string;
+
+  constructor(
+    message: string,
+    details: {
+      reason: string;
+      next: NextStep;
+      command: string[];
+      exitCode: number | null;
+      signal: string | null;
+      timedOut: boolean;
+      stderrTail: string;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { reason: details.reason, next: details.next, cause: details.cause });
+    this.command = details.command;
+    this.exitCode = details.exitCode;
+    this.signal = details.signal;
+    this.timedOut = details.timedOut;
+    this.stderrTail = details.stderrTail;
+  }
+}
+
+/** What a git command printed and how it ended; `runGit` never throws for a non-zero exit. */
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Set when git could not be started at all (not installed, bad cwd). */
+  spawnError: string | null;
+}
+
+/** Runs git with an argument array (never a shell), without prompting for credentials. */
+export async function runGit(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<GitResult> {
+  const result = await execa('git', args, {
+    cwd: options.cwd,
+    env: { GIT_TERMINAL_PROMPT: '0' },
+    stdin: 'ignore',
+    timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
+    reject: false,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const exitCode = result.exitCode ?? null;
+  const started = exitCode !== null || result.signal !== undefined || result.timedOut;
+  return {
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    exitCode,
+    signal: result.signal ?? null,
+    timedOut: result.timedOut,
+    spawnError: result.failed && !started ? (result.shortMessage ?? 'git could not be started') : null,
+  };
+}
+
+/** Turns a failed git result into an error whose message and fields carry no credentials. */
+export function gitFailure(
+  message: string,
+  args: string[],
+  result: GitResult,
+  reason: string,
+  next: NextStep,
+): GitCommandError {
+  const stderr = redactor.redactText(result.spawnError ?? result.stderr).trim();
+  const stderrTail = stderr.length > STDERR_TAIL_BYTES ? stderr.slice(-STDERR_TAIL_BYTES) : stderr;
+  const how = result.timedOut
+    ? 'timed out'
+    : result.signal
+      ? `was killed by ${result.signal}`
+      : `exited with code ${result.exitCode ?? 'unknown'}`;
+  const last = stderrTail
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .pop();
+  return new GitCommandError(`${message}: git ${args[0] ?? ''} ${how}${last ? ` (${last.trim()})` : ''}`, {
+    reason,
+    next,
+    command: ['git', ...args.map((arg) => redactor.redactText(arg))],
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    stderrTail,
+  });
+}
+
+/** A manifest value that git would read as an option is refused: values never become flags. */
+export function refuseOptionLike(what: string, value: string): void {
+  if (value.startsWith('-')) {
+    throw new CodemonkeysError(`${what} '${redactor.redactText(value)}' cannot start with '-'`, {
+      reason: 'OptionLikeValue',
+      next: 'stalled',
+    });
+  }
+}
+
+/**
+ * The commit at the head of a branch of a remote repository, read with `git ls-remote`.
+ * Throws `RepoUnreachable` (transient) when the repository cannot be read and `BranchNotFound`
+ * (stalled) when it has no such branch.
+ */
+export async function branchHead(repoUrl: string, branch: string): Promise<string> {
+  refuseOptionLike('repository URL', repoUrl);
+  refuseOptionLike('branch', branch);
+  const ref = `refs/heads/${branch}`;
+  const args = ['ls-remote', '--exit-code', '--end-of-options', repoUrl, ref];
+  const shown = redactor.redactText(repoUrl);
+  const result = await runGit(args);
+  // ls-remote --exit-code exits 2 when the repository answered but no ref matched.
+  if (result.exitCode === 2) throw branchNotFound(shown, branch);
+  if (result.exitCode !== 0) {
+    throw gitFailure(`cannot read repository ${shown}`, args, result, 'RepoUnreachable', 'transient');
+  }
+  // ls-remote matches patterns against the tail of ref names (and as globs): keep the exact ref only.
+  for (const line of result.stdout.split('\n')) {
+    const [oid, name] = line.split('\t');
+    if (name === ref && oid && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid)) return oid;
+  }
+  throw branchNotFound(shown, branch);
+}
+
+function branchNotFound(shownRepo: string, branch: string): CodemonkeysError {
+  return new CodemonkeysError(`repository ${shownRepo} has no branch '${redactor.redactText(branch)}'`, {
+    reason: 'BranchNotFound',
+    next: 'stalled',
+  });
+}
+
+/**
+ * A product repository's URL as git should see it: URLs with a scheme (`https://…`, `file://…`)
+ * and scp-like `host:path` addresses are kept; paths are resolved against the fleet directory.
+ */
+export function resolveRepoUrl(url: string, fleetDir: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  if (isScpLike(url)) return url;
+  return isAbsolute(url) ? resolve(url) : resolve(fleetDir, url);
+}
+
+/** Git's own rule: a colon with no slash before it makes `host:path` an ssh address. */
+function isScpLike(url: string): boolean {
+  const colon = url.indexOf(':');
+  if (colon <= 0) return false;
+  const slash = url.indexOf('/');
+  return slash === -1 || slash > colon;
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import type { BuildRecord, BuildState } from '../ci.js';
+import type { ProcessRef } from './processes.js';
+
+/** What the local runner stores in `record.json`: the BuildRecord plus what it needs to judge liveness. */
+export interface StoredBuild extends BuildRecord {
+  /** Branch the commit was the head of when the build was asked for (informational). */
+  branch: string;
+  /** Repository URL, credentials redacted. */
+  repo: string;
+  /** The mirror's git directory the worktree belongs to (for cleanup after a crash). */
+  mirror: string;
+  /** When trigger recorded the build; `startedAt` moves to when it got a slot and began. */
+  queuedAt: string;
+  stepCount: number;
+  /** The detached worker process that runs the build. */
+  worker: ProcessRef;
+  /** The step running now, leader of its own process group. */
+  step?: ProcessRef & { index: number };
+}
+
+const FINAL_STATES: ReadonlySet<BuildState> = new Set(['succeeded', 'failed', 'timed-out', 'aborted']);
+
+/** True once nothing will change the build any more. */
+export function isFinal(state: BuildState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** The interface's view of a stored build: the internal fields left out. */
+export function toBuildRecord(stored: StoredBuild): BuildRecord {
+  const record: BuildRecord = {
+    product: stored.product,
+    commit: stored.commit,
+    state: stored.state,
+    buildId: stored.buildId,
+    startedAt: stored.startedAt,
+    logRef: stored.logRef,
+  };
+  if (stored.finishedAt !== undefined) record.finishedAt = stored.finishedAt;
+  if (stored.durationMs !== undefined) record.durationMs = stored.durationMs;
+  if (stored.failure !== undefined) record.failure = stored.failure;
+  return record;
+}
+
+/** Reads a record file; undefined when there is none (a build that was never recorded). */
+export async function readStored(path: string): Promise<StoredBuild | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return JSON.parse(text) as StoredBuild;
+}
+
+/**
+ * Replaces a record file whole: written to a temporary file, flushed, renamed over the old one.
+ * A reader sees the old record or the new one, never half of one, even if the writer is killed.
+ */
+export async function writeStored(path: string, stored: StoredBuild): Promise<void> {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(`${JSON.stringify(stored, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
