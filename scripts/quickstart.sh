@@ -8,11 +8,28 @@ bash scripts/setup.sh
 echo "quickstart: building"
 npm run --silent build
 
+cm() { node dist/cli/main.js --fleet examples/quickstart "$@"; }
+
 echo "quickstart: creating the example product repositories"
 node dist/quickstart/seed.js examples/quickstart
 
-echo "quickstart: codemonkeys doctor --fleet examples/quickstart"
-node dist/cli/main.js doctor --fleet examples/quickstart
+echo; echo "quickstart: codemonkeys doctor"
+cm doctor
 
-echo "quickstart: codemonkeys validate --fleet examples/quickstart"
-node dist/cli/main.js validate --fleet examples/quickstart
+echo; echo "quickstart: codemonkeys validate"
+cm validate
+
+echo; echo "quickstart: codemonkeys constitution test"
+cm constitution test
+
+echo; echo "quickstart: codemonkeys reconcile --dry-run"
+cm reconcile --dry-run
+
+echo; echo "quickstart: codemonkeys reconcile"
+cm reconcile
+
+echo; echo "quickstart: codemonkeys status"
+cm status
+
+echo; echo "quickstart: codemonkeys audit --verify"
+cm audit --verify

@@ -4,7 +4,7 @@ import type { FacetName } from '../fleet/model.js';
  * Every kind of action the reconciler can plan, by facet. Constitution rules match these
  * (exactly or by glob), so the validator warns about a rule that matches none of them.
  */
-export const ACTION_KINDS: Readonly<Record<string, FacetName>> = {
+export const ACTION_KINDS: Readonly<Record<string, FacetName | 'product'>> = {
   'build.trigger': 'build',
   'heal.attempt': 'build',
   'docs.regenerate': 'docs',
@@ -13,6 +13,7 @@ export const ACTION_KINDS: Readonly<Record<string, FacetName>> = {
   'deploy.apply': 'deploy',
   'infra.apply': 'infra',
   'announce.post': 'announce',
+  'product.prune': 'product',
 };
 
 export type ActionKind = keyof typeof ACTION_KINDS;

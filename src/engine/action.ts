@@ -21,7 +21,8 @@ export interface Action {
   id: string;
   /** Product id, `org/name`. */
   product: string;
-  facet: FacetName;
+  /** The facet that planned it; `product` for the product's own lifecycle (prune). */
+  facet: FacetName | 'product';
   kind: ActionKind;
   /** What the actuator needs, JSON-safe; never secret values (references at most). */
   params: Record<string, unknown>;
@@ -67,7 +68,8 @@ export type Blocker =
   | { type: 'awaiting-approval'; rules: string[]; approvers: string[] }
   | { type: 'backoff'; until: string; attempts: number }
   | { type: 'suspended' }
-  | { type: 'in-progress'; since: string };
+  | { type: 'in-progress'; since: string }
+  | { type: 'failed'; reason: string; message: string };
 
 /** An action with the constitution's verdict and what, if anything, keeps it from running. */
 export interface GatedAction extends Action {

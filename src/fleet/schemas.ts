@@ -10,11 +10,12 @@ import type { ManifestKind } from './model.js';
 export const SCHEMA_DIR = pathToFileURL(join(PACKAGE_ROOT, 'schemas/'));
 
 /** The schema file of each manifest kind (and the shared definitions they refer to). */
-export const SCHEMA_FILES: Readonly<Record<ManifestKind | 'common', string>> = {
+export const SCHEMA_FILES: Readonly<Record<ManifestKind | 'common' | 'PolicyTest', string>> = {
   common: 'common.schema.json',
   Fleet: 'fleet.schema.json',
   Constitution: 'constitution.schema.json',
   Product: 'product.schema.json',
+  PolicyTest: 'policy-test.schema.json',
 };
 
 export const MANIFEST_KINDS: readonly ManifestKind[] = ['Fleet', 'Constitution', 'Product'];

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
-import { simpleGit } from 'simple-git';
+import { CheckRepoActions, simpleGit } from 'simple-git';
 import { FleetSourceError } from '../errors.js';
 import { redactor } from '../log/redact.js';
 import { manifestRole } from './document.js';
@@ -50,7 +50,10 @@ export async function readFleetFiles(options: SourceOptions): Promise<FleetFiles
     });
   }
   const git = simpleGit(dir);
-  const inGit = await git.checkIsRepo().catch(() => false);
+  // checkIsRepo() asks "inside a work tree?", which a bare repository is not.
+  const inGit =
+    (await git.checkIsRepo().catch(() => false)) ||
+    (await git.checkIsRepo(CheckRepoActions.BARE).catch(() => false));
   if (!inGit) {
     if (options.rev !== undefined)
       throw new FleetSourceError(`--rev needs a git repository, and ${options.fleet} is not in one`, {

@@ -121,3 +121,19 @@ describe('reading a fleet repo', () => {
     );
   });
 });
+
+describe('reading a bare fleet repository', () => {
+  it('reads the manifests at HEAD of a bare repository given as a directory', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const work = join(dir, 'work');
+      const head = await gitRepoFrom(BASE_FLEET, work);
+      await git(dir, 'clone', '-q', '--bare', work, join(dir, 'fleet.git'));
+      const result = await loadFleet({ fleet: join(dir, 'fleet.git'), cwd: '/' });
+      expect(result.problems).toEqual([]);
+      expect(result.fleet?.revision).toBe(head);
+    } finally {
+      cleanup();
+    }
+  });
+});

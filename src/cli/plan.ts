@@ -1,0 +1,116 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { computePlan } from '../engine/pass.js';
+import { buildPullRequestView } from '../engine/pull-request.js';
+import { renderPlanMarkdown, renderPullRequestMarkdown } from '../engine/render/markdown.js';
+import { renderPlanText } from '../engine/render/text.js';
+import { openRuntime } from '../engine/runtime.js';
+import { UsageError } from '../errors.js';
+import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { addProductOption, withFleetProblems } from './engine-options.js';
+
+interface PlanOptions {
+  product?: string;
+  format: 'text' | 'markdown' | 'json';
+  out?: string;
+  detailedExitcode?: boolean;
+  rev?: string;
+  base?: string;
+  head?: string;
+  refresh: boolean;
+}
+
+/** `codemonkeys plan`: what a reconcile would do now, gated, executing nothing; or a pull request's view. */
+export const planCommand: CliCommand = {
+  name: 'plan',
+  register(program, context) {
+    const command = program
+      .command('plan')
+      .description('observe, diff and gate: show what the reconciler would do, without doing it')
+      .addOption(
+        new Option('--format <format>', 'output format')
+          .choices(['text', 'markdown', 'json'])
+          .default('text'),
+      )
+      .option('--out <file>', 'also save the plan as JSON, for `apply --plan FILE`')
+      .option(
+        '--detailed-exitcode',
+        'exit 0 when there are no changes, 2 when there are, 1 on error (as tofu plan)',
+      )
+      .option('--rev <revision>', 'plan the fleet repo at this git revision')
+      .option('--base <revision>', 'pull-request view: the base revision (with --head)')
+      .option('--head <revision>', 'pull-request view: the head revision (with --base)')
+      .option(
+        '--no-refresh',
+        'plan from the observations cached by the last reconcile instead of observing again',
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ codemonkeys plan
+  $ codemonkeys plan --product acme/widget --format json --out plan.json
+  $ codemonkeys plan --base origin/main --head HEAD --format markdown > comment.md`,
+      )
+      .action((options: PlanOptions) => withFleetProblems(context, () => runPlan(context, options)));
+    addProductOption(command);
+  },
+};
+
+async function runPlan(context: CommandContext, options: PlanOptions): Promise<void> {
+  const { fleet } = context.globals();
+  const { io } = context;
+  if ((options.base === undefined) !== (options.head === undefined))
+    throw new UsageError('--base and --head go together');
+  if (options.base !== undefined && options.head !== undefined) {
+    const view = await buildPullRequestView({
+      fleet,
+      base: options.base,
+      head: options.head,
+      cwd: io.cwd,
+      env: io.env,
+      logger: context.logger(),
+      now: new Date(),
+    });
+    if (options.format === 'json')
+      writeLine(
+        io.stdout,
+        JSON.stringify(view, (key, value) => (key === 'sources' ? undefined : value), 2),
+      );
+    else io.stdout.write(renderPullRequestMarkdown(view, { base: options.base, head: options.head }));
+    if (options.out && view.headPlan)
+      await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(view.headPlan, null, 2)}\n`);
+    const headValid = view.head.result.fleet !== undefined;
+    context.exitCode = !headValid
+      ? 1
+      : options.detailedExitcode && (view.headPlan?.actions.length ?? 0) > 0
+        ? 2
+        : 0;
+    return;
+  }
+  const runtime = await openRuntime({
+    fleet,
+    rev: options.rev,
+    cwd: io.cwd,
+    env: io.env,
+    logger: context.logger(),
+    readOnly: true,
+  });
+  try {
+    const { plan } = await computePlan({
+      runtime,
+      runId: 'plan',
+      dryRun: true,
+      product: options.product,
+      cachedObservations: !options.refresh,
+      now: new Date(),
+    });
+    if (options.out) await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(plan, null, 2)}\n`);
+    if (options.format === 'json') writeLine(io.stdout, JSON.stringify(plan, null, 2));
+    else io.stdout.write(options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+    context.exitCode = options.detailedExitcode && plan.actions.length > 0 ? 2 : 0;
+  } finally {
+    runtime.store.close();
+  }
+}

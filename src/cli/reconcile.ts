@@ -1,0 +1,102 @@
+import { InvalidArgumentError } from 'commander';
+import { reconcile } from '../engine/reconcile.js';
+import { renderPlanText } from '../engine/render/text.js';
+import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { addProductOption, withFleetProblems } from './engine-options.js';
+import { printConditions, printExecuted } from './print-run.js';
+
+interface ReconcileCliOptions {
+  dryRun?: boolean;
+  once?: boolean;
+  product?: string;
+  maxPasses: number;
+  format: 'text' | 'json';
+}
+
+/** `codemonkeys reconcile`: the loop, until the fleet converges (or one pass, or a dry run). */
+export const reconcileCommand: CliCommand = {
+  name: 'reconcile',
+  register(program, context) {
+    const command = program
+      .command('reconcile')
+      .description('observe, plan, gate and act until the plan is empty or only blocked actions remain')
+      .option('--dry-run', 'observe, plan and gate; never execute, never write state')
+      .option('--once', 'one pass only')
+      .option('--max-passes <n>', 'stop after this many passes', positiveInteger, 200)
+      .option('--format <format>', 'text or json (the last pass: plan, executed actions, conditions)', 'text')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ codemonkeys reconcile --dry-run
+  $ codemonkeys reconcile
+  $ codemonkeys reconcile --once --product acme/widget`,
+      )
+      .action((options: ReconcileCliOptions) =>
+        withFleetProblems(context, () => runReconcile(context, options)),
+      );
+    addProductOption(command);
+  },
+};
+
+async function runReconcile(context: CommandContext, options: ReconcileCliOptions): Promise<void> {
+  const { io } = context;
+  const text = options.format !== 'json';
+  const result = await reconcile({
+    fleet: context.globals().fleet,
+    cwd: io.cwd,
+    env: io.env,
+    logger: context.logger(),
+    dryRun: Boolean(options.dryRun),
+    once: Boolean(options.once),
+    product: options.product,
+    maxPasses: options.maxPasses,
+    onPass: (pass, index) => {
+      if (!text) return;
+      if (options.dryRun) {
+        io.stdout.write(renderPlanText(pass.plan));
+        return;
+      }
+      const s = pass.plan.summary;
+      writeLine(
+        io.stdout,
+        `pass ${index}: ${s.actions} action${s.actions === 1 ? '' : 's'} planned, ${s.runnable} runnable, ${s.blocked} blocked`,
+      );
+      printExecuted(io.stdout, pass.executed);
+    },
+  });
+  const failed = result.executed.some((action) => action.outcome === 'failed');
+  if (text) {
+    if (!options.dryRun) {
+      writeLine(
+        io.stdout,
+        `\n${result.converged ? 'converged' : 'not converged'} after ${result.passes} pass${result.passes === 1 ? '' : 'es'}`,
+      );
+      printConditions(io.stdout, result.last.conditions);
+    }
+  } else {
+    writeLine(
+      io.stdout,
+      JSON.stringify(
+        {
+          runId: result.runId,
+          passes: result.passes,
+          converged: result.converged,
+          plan: result.last.plan,
+          executed: result.executed,
+          conditions: Object.fromEntries(result.last.conditions),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  context.exitCode = failed ? 1 : 0;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new InvalidArgumentError('expected a whole number of 1 or more');
+  return number;
+}

@@ -1,0 +1,151 @@
+import PQueue from 'p-queue';
+import { CodemonkeysError } from '../errors.js';
+import { redactor } from '../log/redact.js';
+import type { StateStore } from '../store/store.js';
+import type { GatedAction } from './action.js';
+import type { ActuateContext, Actuator } from './actuator.js';
+import { backoffDelayMs } from './backoff.js';
+import { runnableIds } from './gate.js';
+import type { Plan } from './plan-model.js';
+
+export type ActionOutcome = 'succeeded' | 'failed' | 'skipped';
+
+export interface ExecutedAction {
+  actionId: string;
+  product: string;
+  kind: string;
+  outcome: ActionOutcome;
+  /** Why it was skipped or how it failed. */
+  detail?: string;
+}
+
+export interface ExecuteOptions {
+  plan: Plan;
+  store: StateStore;
+  context: ActuateContext;
+  actuators: ReadonlyMap<string, Actuator>;
+  runId: string;
+  /** Actions running at once, over all products. */
+  concurrency: number;
+  /** Tighter limits per backend (`local`, `jenkins`, `ansible`…), by the backend an action uses. */
+  perBackend?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Act: runs the plan's runnable actions, each after the actions it depends on have succeeded,
+ * with bounded concurrency. Every action's intent is journaled before it runs and its outcome
+ * after; a key that already succeeded is not run again.
+ */
+export async function executePlan(options: ExecuteOptions): Promise<ExecutedAction[]> {
+  const runnable = runnableIds(options.plan.actions);
+  const queue = new PQueue({ concurrency: options.concurrency });
+  const backendQueues = new Map<string, PQueue>();
+  const finished = new Map<string, Promise<ActionOutcome>>();
+  const results: ExecutedAction[] = [];
+  const byId = new Map(options.plan.actions.map((action) => [action.id, action]));
+
+  const run = (action: GatedAction): Promise<ActionOutcome> => {
+    const existing = finished.get(action.id);
+    if (existing) return existing;
+    const promise = (async (): Promise<ActionOutcome> => {
+      const deps = action.dependsOn.filter((dep) => byId.has(dep));
+      const outcomes = await Promise.all(deps.map((dep) => run(byId.get(dep) as GatedAction)));
+      if (outcomes.some((outcome) => outcome !== 'succeeded')) {
+        results.push(skipped(action, 'an action it depends on did not succeed'));
+        return 'skipped';
+      }
+      const limited = backendQueue(backendQueues, options.perBackend, action);
+      const work = () => queue.add(() => runOne(action, options));
+      const result = (await (limited ? limited.add(work) : work())) as ExecutedAction;
+      results.push(result);
+      return result.outcome;
+    })();
+    finished.set(action.id, promise);
+    return promise;
+  };
+
+  for (const action of options.plan.actions) {
+    if (!runnable.has(action.id)) continue;
+    void run(action);
+  }
+  await Promise.all(finished.values());
+  return results;
+}
+
+async function runOne(action: GatedAction, options: ExecuteOptions): Promise<ExecutedAction> {
+  const { store, context } = options;
+  const begun = store.beginAction(action, {
+    planId: options.plan.id,
+    runId: options.runId,
+    now: context.now(),
+  });
+  if (begun.status === 'already-succeeded')
+    return { ...base(action), outcome: 'succeeded', detail: 'already done (same idempotency key)' };
+  if (begun.status !== 'started') return skipped(action, `journal says ${begun.status}`);
+  const actuator = options.actuators.get(action.kind);
+  const logger = context.logger.child({
+    product: action.product,
+    action: action.id,
+    kind: action.kind,
+    runId: options.runId,
+  });
+  try {
+    if (!actuator)
+      throw new CodemonkeysError(`no actuator is registered for ${action.kind}`, {
+        reason: 'NoActuator',
+        next: 'stalled',
+      });
+    logger.info('action started');
+    const result = await actuator(action, context);
+    store.finishAction(action.idempotencyKey, { state: 'succeeded', result }, context.now());
+    logger.info('action succeeded');
+    return { ...base(action), outcome: 'succeeded' };
+  } catch (error) {
+    const failure = describeFailure(error);
+    const now = context.now();
+    const retryAt =
+      failure.next === 'stalled'
+        ? null
+        : new Date(
+            now.getTime() + (failure.retryAfterMs ?? backoffDelayMs(begun.entry.attempts)),
+          ).toISOString();
+    store.finishAction(action.idempotencyKey, { state: 'failed', error: failure.error, retryAt }, now);
+    logger.warn({ reason: failure.error.reason, next: failure.next, retryAt }, 'action failed');
+    return { ...base(action), outcome: 'failed', detail: failure.error.message };
+  }
+}
+
+function describeFailure(error: unknown) {
+  const known = error instanceof CodemonkeysError;
+  const message = redactor.redactText(error instanceof Error ? error.message : String(error));
+  const next = known ? error.next : 'transient';
+  return {
+    next,
+    retryAfterMs: known ? error.retryAfterMs : undefined,
+    error: { message, reason: known ? error.reason : 'Unexpected', next },
+  };
+}
+
+function backendQueue(
+  queues: Map<string, PQueue>,
+  limits: ExecuteOptions['perBackend'],
+  action: GatedAction,
+): PQueue | undefined {
+  const backend = typeof action.params.ci === 'string' ? action.params.ci : action.facet;
+  const limit = limits?.[backend];
+  if (limit === undefined) return undefined;
+  let queue = queues.get(backend);
+  if (!queue) {
+    queue = new PQueue({ concurrency: limit });
+    queues.set(backend, queue);
+  }
+  return queue;
+}
+
+function base(action: GatedAction): Omit<ExecutedAction, 'outcome'> {
+  return { actionId: action.id, product: action.product, kind: action.kind };
+}
+
+function skipped(action: GatedAction, detail: string): ExecutedAction {
+  return { ...base(action), outcome: 'skipped', detail };
+}

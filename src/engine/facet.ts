@@ -1,0 +1,79 @@
+import type { ActionKind } from '../actions/kinds.js';
+import type { CiBackend } from '../backends/ci.js';
+import type { FacetName, Fleet, Product } from '../fleet/model.js';
+import type { Logger } from '../log/logger.js';
+import type { JournalEntry, StateStore } from '../store/store.js';
+import type { Action } from './action.js';
+
+/** What a facet may use while observing: read-only calls only. */
+export interface ObserveContext {
+  fleet: Fleet;
+  /** Absolute directory the fleet's relative paths (repo URLs, state) are resolved against. */
+  fleetDir: string;
+  now: Date;
+  /** CI backends by name (`local`, `jenkins`). */
+  ci: ReadonlyMap<string, CiBackend>;
+  store: StateStore;
+  logger: Logger;
+}
+
+/** What a facet may use while planning: data only, no I/O. */
+export interface PlanContext {
+  fleet: Fleet;
+  now: Date;
+  /** The journal entry of an idempotency key, if any. */
+  journal(idempotencyKey: string): JournalEntry | undefined;
+}
+
+/** An action as a facet proposes it; the engine adds the id and cross-product dependencies. */
+export type ProposedAction = Omit<Action, 'id' | 'dependsOn' | 'product' | 'facet'> & {
+  kind: ActionKind;
+  /** Idempotency keys of actions of the same product that must come first. */
+  after?: string[];
+};
+
+/** Where a facet stands for one product, for its status conditions. */
+export interface FacetStatus {
+  /** `ready`: desired = observed; `progressing`: something runs or is planned; `stalled`: a human must act. */
+  state: 'ready' | 'progressing' | 'stalled';
+  reason: string;
+  message: string;
+  /** Something outside is under way (a build runs): look again after this long, as controller-runtime's RequeueAfter. */
+  requeueAfterMs?: number;
+}
+
+export interface FacetPlan {
+  actions: ProposedAction[];
+  status: FacetStatus;
+}
+
+/**
+ * One facet of a product that the reconciler keeps true: `observe` is read-only and may be slow,
+ * `plan` is pure and fast. Facets are registered explicitly in src/facets/index.ts.
+ */
+export interface Facet<O = unknown> {
+  readonly name: FacetName;
+  /** Whether the product's spec asks for this facet at all. */
+  configured(product: Product): boolean;
+  /** Reads the facet's current state from the world. */
+  observe(product: Product, context: ObserveContext): Promise<O>;
+  /** One word for constitution `when.observed` conditions (build: green, red, running, none). */
+  state(observed: O): string;
+  /** What to do about the difference between the spec and what was observed. */
+  plan(product: Product, observed: O, context: PlanContext): FacetPlan;
+}
+
+/** An observation of one facet: its value, or the error that kept it from being observed. */
+export type FacetObservation =
+  | { ok: true; value: unknown; observedAt: string }
+  | {
+      ok: false;
+      error: { message: string; reason: string; next: 'stalled' | 'waiting' | 'transient' };
+      observedAt: string;
+    };
+
+/** Everything observed of one product in one pass. */
+export interface ProductObservation {
+  product: string;
+  facets: Partial<Record<FacetName, FacetObservation>>;
+}

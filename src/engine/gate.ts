@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { decide } from '../constitution/decide.js';
+import { evaluate, type GateSubject } from '../constitution/evaluate.js';
+import { FACETS } from '../facets/index.js';
+import type { Effect, FacetName, Fleet } from '../fleet/model.js';
+import type { Approval, JournalEntry } from '../store/store.js';
+import type { Action, Blocker, GatedAction, Verdict } from './action.js';
+import { canonicalJson } from './canonical.js';
+import type { ProductObservation } from './facet.js';
+import type { ProposedPlan } from './plan.js';
+import type { Orphan, Plan, PlanSummary } from './plan-model.js';
+
+export interface GatingInput {
+  fleet: Fleet;
+  proposed: ProposedPlan;
+  observations: ReadonlyMap<string, ProductObservation>;
+  orphans: Orphan[];
+  now: Date;
+  dryRun: boolean;
+  journal(idempotencyKey: string): JournalEntry | undefined;
+  approvals(targets: string[]): Approval[];
+}
+
+/** Hash of the constitution's canonical JSON: which policy a verdict was reached under. */
+export function constitutionRevision(fleet: Fleet): string {
+  return sha256(canonicalJson(fleet.constitution.manifest.spec)).slice(0, 16);
+}
+
+/** The constitution's view of a product and action: everything `evaluate` looks at. */
+export function gateSubject(
+  fleet: Fleet,
+  action: Action,
+  observation: ProductObservation | undefined,
+): GateSubject {
+  const product = fleet.products.get(action.product);
+  const org = product?.manifest.metadata.org ?? action.product.split('/')[0] ?? '';
+  const orgSpec = fleet.fleet.manifest.spec.orgs.find((each) => each.name === org);
+  return {
+    action,
+    product: { id: action.product, org, labels: product?.manifest.metadata.labels ?? {} },
+    orgApprovers: orgSpec?.approvers ?? [],
+    observed: observedStates(observation),
+  };
+}
+
+/** Each facet's observed state word, 'unknown' where it could not be observed. */
+export function observedStates(
+  observation: ProductObservation | undefined,
+): Partial<Record<FacetName, string>> {
+  const states: Partial<Record<FacetName, string>> = {};
+  for (const facet of FACETS.values()) {
+    const observed = observation?.facets[facet.name];
+    if (observed) states[facet.name] = observed.ok ? facet.state(observed.value) : 'unknown';
+  }
+  return states;
+}
+
+/**
+ * Gate: the constitution's verdict on every action, then everything that keeps an action from
+ * running now — suspension, denial, a missing approval, the journal (running, backing off,
+ * failed for good) and the actions it waits on. The plan id covers the content and verdicts,
+ * not the blockers, so an approval of a plan id stays bound to what was shown.
+ */
+export function gatePlan(input: GatingInput): Plan {
+  const revision = constitutionRevision(input.fleet);
+  const verdicts = new Map<string, Verdict>();
+  for (const action of input.proposed.actions) {
+    const subject = gateSubject(input.fleet, action, input.observations.get(action.product));
+    verdicts.set(action.id, evaluate(input.fleet.constitution.manifest.spec, subject, input.now));
+  }
+  const content = {
+    fleet: { source: input.fleet.source, revision: input.fleet.revision },
+    constitutionRevision: revision,
+    actions: input.proposed.actions.map((action) => ({ ...action, verdict: verdicts.get(action.id) })),
+    orphans: input.orphans.map(({ product, prune }) => ({ product, prune })),
+  };
+  const id = sha256(canonicalJson(content));
+  const approvals = input.approvals([id, ...input.proposed.actions.map((action) => action.id)]);
+  const gated = new Map<string, GatedAction>();
+  for (const action of input.proposed.actions) {
+    const verdict = verdicts.get(action.id) as Verdict;
+    const blockedBy = ownBlockers(input, action, verdict, approvals, id);
+    const waitingOn = action.dependsOn.filter((dep) => gated.has(dep));
+    if (waitingOn.length > 0) blockedBy.push({ type: 'waiting-on', actions: waitingOn });
+    gated.set(action.id, { ...action, verdict, blockedBy });
+  }
+  const actions = [...gated.values()];
+  return {
+    id,
+    createdAt: input.now.toISOString(),
+    dryRun: input.dryRun,
+    fleet: { source: input.fleet.source, revision: input.fleet.revision, dirty: input.fleet.dirty },
+    constitutionRevision: revision,
+    summary: summarize(input, actions),
+    actions,
+    products: input.proposed.products,
+    orphans: input.orphans,
+  };
+}
+
+function ownBlockers(
+  input: GatingInput,
+  action: Action,
+  verdict: Verdict,
+  approvals: Approval[],
+  planId: string,
+): Blocker[] {
+  const blockers: Blocker[] = [];
+  if (input.fleet.products.get(action.product)?.manifest.spec.suspend === true)
+    blockers.push({ type: 'suspended' });
+  const decision = decide(action, verdict, approvals, planId);
+  if (!decision.allowed && decision.blocker) blockers.push(decision.blocker);
+  const entry = input.journal(action.idempotencyKey);
+  if (entry?.state === 'intent') blockers.push({ type: 'in-progress', since: entry.startedAt });
+  if (entry?.state === 'failed' && entry.retryAt === null) {
+    blockers.push({
+      type: 'failed',
+      reason: entry.error?.reason ?? 'Failed',
+      message: entry.error?.message ?? 'failed',
+    });
+  } else if (entry?.state === 'failed' && entry.retryAt && Date.parse(entry.retryAt) > input.now.getTime()) {
+    blockers.push({ type: 'backoff', until: entry.retryAt, attempts: entry.attempts });
+  }
+  return blockers;
+}
+
+/** Runnable: nothing blocks it but actions that are themselves runnable. */
+export function runnableIds(actions: readonly GatedAction[]): Set<string> {
+  const runnable = new Set<string>();
+  const present = new Set(actions.map((action) => action.id));
+  for (const action of actions) {
+    const own = action.blockedBy.filter((blocker) => blocker.type !== 'waiting-on');
+    if (own.length === 0 && action.dependsOn.every((dep) => runnable.has(dep) || !present.has(dep))) {
+      runnable.add(action.id);
+    }
+  }
+  return runnable;
+}
+
+function summarize(input: GatingInput, actions: GatedAction[]): PlanSummary {
+  const byEffect: Record<Effect, number> = { allow: 0, warn: 0, 'require-approval': 0, deny: 0 };
+  for (const action of actions) byEffect[action.verdict.effect]++;
+  const runnable = runnableIds(actions).size;
+  return {
+    products: input.fleet.products.size,
+    actions: actions.length,
+    runnable,
+    blocked: actions.length - runnable,
+    byEffect,
+    orphans: input.orphans.length,
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,58 @@
+import PQueue from 'p-queue';
+import { CodemonkeysError } from '../errors.js';
+import { FACETS } from '../facets/index.js';
+import type { Product } from '../fleet/model.js';
+import { redactor } from '../log/redact.js';
+import type { FacetObservation, ObserveContext, ProductObservation } from './facet.js';
+
+/**
+ * Observe: every configured facet of every product, products in parallel (bounded), the facets
+ * of one product one after the other. A facet that cannot be observed is recorded with its
+ * error; it never stops the others. Read-only.
+ */
+export async function observeProducts(
+  products: Product[],
+  context: ObserveContext,
+  concurrency: number,
+): Promise<Map<string, ProductObservation>> {
+  const queue = new PQueue({ concurrency });
+  const observations = new Map<string, ProductObservation>();
+  await Promise.all(
+    products.map((product) =>
+      queue.add(async () => {
+        observations.set(product.id, await observeProduct(product, context));
+      }),
+    ),
+  );
+  return observations;
+}
+
+export async function observeProduct(product: Product, context: ObserveContext): Promise<ProductObservation> {
+  const observation: ProductObservation = { product: product.id, facets: {} };
+  for (const facet of FACETS.values()) {
+    if (!facet.configured(product)) continue;
+    let result: FacetObservation;
+    try {
+      const value = await facet.observe(product, context);
+      result = { ok: true, value, observedAt: context.now.toISOString() };
+    } catch (error) {
+      result = { ok: false, error: describe(error), observedAt: context.now.toISOString() };
+      context.logger.warn(
+        { product: product.id, facet: facet.name, reason: result.error.reason },
+        'observation failed',
+      );
+    }
+    observation.facets[facet.name] = result;
+  }
+  return observation;
+}
+
+function describe(error: unknown): {
+  message: string;
+  reason: string;
+  next: 'stalled' | 'waiting' | 'transient';
+} {
+  const message = redactor.redactText(error instanceof Error ? error.message : String(error));
+  if (error instanceof CodemonkeysError) return { message, reason: error.reason, next: error.next };
+  return { message, reason: 'ObserveFailed', next: 'transient' };
+}

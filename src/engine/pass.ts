@@ -1,0 +1,206 @@
+import { gateInputsHash } from '../constitution/inputs.js';
+import { CodemonkeysError } from '../errors.js';
+import type { Product } from '../fleet/model.js';
+import type { Condition, StateStore } from '../store/store.js';
+import type { GatedAction } from './action.js';
+import { ACTUATORS } from './actuators.js';
+import { productConditions } from './conditions.js';
+import { type ExecutedAction, executePlan } from './execute.js';
+import type { ProductObservation } from './facet.js';
+import { gatePlan, gateSubject, runnableIds } from './gate.js';
+import { observeProducts } from './observe.js';
+import { proposeActions } from './plan.js';
+import type { Orphan, Plan } from './plan-model.js';
+import type { Runtime } from './runtime.js';
+
+export interface PassOptions {
+  runtime: Runtime;
+  runId: string;
+  /** Observe, plan and gate; write nothing, execute nothing. */
+  dryRun: boolean;
+  /** Only this product (org/name). */
+  product?: string;
+  /** Plan from the observations cached by the last pass instead of observing again. */
+  cachedObservations?: boolean;
+  /** Refuse to execute unless the fresh plan has this id (apply of a saved plan). */
+  expectPlanId?: string;
+  /** Plan from these observations (products missing from it are observed). */
+  observations?: ReadonlyMap<string, ProductObservation>;
+  now: Date;
+}
+
+/** A saved plan no longer matches what re-observation plans: it is not applied. */
+export class StalePlanError extends CodemonkeysError {
+  override name = 'StalePlanError';
+  constructor(saved: string, fresh: string) {
+    super(
+      `the saved plan ${saved.slice(0, 16)} is stale: planning again now gives ${fresh.slice(0, 16)} (the fleet, the constitution or what was observed changed); run plan again`,
+      { reason: 'StalePlan', next: 'stalled' },
+    );
+  }
+}
+
+export interface PassResult {
+  plan: Plan;
+  observations: Map<string, ProductObservation>;
+  executed: ExecutedAction[];
+  conditions: Map<string, Condition[]>;
+}
+
+/**
+ * One reconcile pass, as a Flux controller's: observe → plan (diff) → gate → record → act →
+ * status. Level-triggered: it starts from what it observes, never from what it remembers doing.
+ */
+export async function reconcilePass(options: PassOptions): Promise<PassResult> {
+  const plan = await computePlan(options);
+  const { runtime, dryRun } = options;
+  if (options.expectPlanId !== undefined && plan.plan.id !== options.expectPlanId) {
+    throw new StalePlanError(options.expectPlanId, plan.plan.id);
+  }
+  if (dryRun)
+    return { plan: plan.plan, observations: plan.observations, executed: [], conditions: new Map() };
+  const store = runtime.store;
+  store.savePlan(plan.plan.id, plan.plan, options.now);
+  recordDecisions(runtime, plan.plan, plan.observations, options.now);
+  const executed = await executePlan({
+    plan: plan.plan,
+    store,
+    context: { ...runtime, now: () => new Date() },
+    actuators: ACTUATORS,
+    runId: options.runId,
+    concurrency: runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
+    perBackend: runtime.perBackend,
+  });
+  const conditions = writeConditions(store, plan.plan, options.now);
+  return { plan: plan.plan, observations: plan.observations, executed, conditions };
+}
+
+/** Observe (or read the cache), propose and gate: the plan, with nothing executed or written but the cache. */
+export async function computePlan(
+  options: PassOptions,
+): Promise<{ plan: Plan; observations: Map<string, ProductObservation> }> {
+  const { runtime, now } = options;
+  const products = selectProducts(runtime, options.product);
+  const orphans = options.product ? [] : findOrphans(runtime, options.dryRun, now);
+  const given = options.observations;
+  const toObserve = given ? products.filter((product) => !given.has(product.id)) : products;
+  const observations = options.cachedObservations
+    ? cachedObservations(runtime.store, products)
+    : await observeProducts(
+        toObserve,
+        { ...runtime, now },
+        runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
+      );
+  if (!options.cachedObservations && !options.dryRun) cacheObservations(runtime.store, observations, now);
+  for (const product of products) {
+    const known = given?.get(product.id);
+    if (known && !observations.has(product.id)) observations.set(product.id, known);
+  }
+  const scoped = options.product
+    ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])) }
+    : runtime.fleet;
+  const journal = (key: string) => runtime.store.journalEntry(key);
+  const proposed = proposeActions({ fleet: scoped, observations, orphans, now, journal });
+  const plan = gatePlan({
+    fleet: scoped,
+    proposed,
+    observations,
+    orphans,
+    now,
+    dryRun: options.dryRun,
+    journal,
+    approvals: (targets) => runtime.store.approvals(targets),
+  });
+  return { plan, observations };
+}
+
+function selectProducts(runtime: Runtime, only: string | undefined): Product[] {
+  const all = [...runtime.fleet.products.values()];
+  if (!only) return all;
+  const product = runtime.fleet.products.get(only);
+  if (!product) throw new Error(`no product ${only} in the fleet`);
+  return [product];
+}
+
+function findOrphans(runtime: Runtime, dryRun: boolean, now: Date): Orphan[] {
+  const seen = [...runtime.fleet.products.values()].map((product) => ({
+    id: product.id,
+    prune: product.manifest.spec.prune === true,
+  }));
+  const records = dryRun
+    ? runtime.store.products().filter((record) => !runtime.fleet.products.has(record.id))
+    : runtime.store.syncProducts(seen, runtime.fleet.revision, now);
+  return records.map((record) => ({
+    product: record.id,
+    orphanedAt: record.orphanedAt,
+    lastSeenRevision: record.lastSeenRevision,
+    prune: record.prune,
+  }));
+}
+
+function cacheObservations(
+  store: StateStore,
+  observations: Map<string, ProductObservation>,
+  now: Date,
+): void {
+  for (const [product, observation] of observations) {
+    for (const [facet, value] of Object.entries(observation.facets))
+      store.saveObservation(product, facet, value, now);
+  }
+}
+
+function cachedObservations(store: StateStore, products: Product[]): Map<string, ProductObservation> {
+  const observations = new Map<string, ProductObservation>();
+  for (const product of products) {
+    const observation: ProductObservation = { product: product.id, facets: {} };
+    for (const facet of ['build', 'docs', 'release', 'deploy', 'infra', 'announce'] as const) {
+      const cached = store.observation(product.id, facet);
+      if (cached) observation.facets[facet] = cached.value as ProductObservation['facets'][typeof facet];
+    }
+    observations.set(product.id, observation);
+  }
+  return observations;
+}
+
+/** A decision log entry per gated action: action, inputs hash, constitution revision, verdict. */
+function recordDecisions(
+  runtime: Runtime,
+  plan: Plan,
+  observations: Map<string, ProductObservation>,
+  now: Date,
+): void {
+  for (const action of plan.actions) {
+    const subject = gateSubject(runtime.fleet, action, observations.get(action.product));
+    runtime.store.recordDecision({
+      actionId: action.id,
+      product: action.product,
+      kind: action.kind,
+      inputsHash: gateInputsHash(subject, plan.constitutionRevision, now),
+      constitutionRevision: plan.constitutionRevision,
+      verdict: action.verdict,
+      at: now.toISOString(),
+    });
+  }
+}
+
+function writeConditions(store: StateStore, plan: Plan, now: Date): Map<string, Condition[]> {
+  const runnable = runnableIds(plan.actions);
+  const byProduct = new Map<string, GatedAction[]>();
+  for (const action of plan.actions)
+    byProduct.set(action.product, [...(byProduct.get(action.product) ?? []), action]);
+  const previous = store.conditions();
+  const written = new Map<string, Condition[]>();
+  for (const status of plan.products) {
+    const conditions = productConditions(
+      status,
+      byProduct.get(status.product) ?? [],
+      runnable,
+      plan.fleet.revision,
+      previous.get(status.product),
+      now,
+    );
+    store.setConditions(status.product, conditions);
+    written.set(status.product, conditions);
+  }
+  return written;
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { ACTION_KINDS } from '../actions/kinds.js';
+import { FACETS } from '../facets/index.js';
+import type { FacetName, Fleet, Product } from '../fleet/model.js';
+import type { JournalEntry } from '../store/store.js';
+import type { Action } from './action.js';
+import { canonicalJson } from './canonical.js';
+import type { FacetPlan, ProductObservation } from './facet.js';
+import { productOrder, topologicalOrder } from './order.js';
+import type { Orphan, ProductPlanStatus } from './plan-model.js';
+
+export interface PlanningInput {
+  fleet: Fleet;
+  observations: ReadonlyMap<string, ProductObservation>;
+  orphans: Orphan[];
+  now: Date;
+  journal(idempotencyKey: string): JournalEntry | undefined;
+}
+
+/** Actions in execution order with ids and dependencies, and each product's facet status. */
+export interface ProposedPlan {
+  actions: Action[];
+  products: ProductPlanStatus[];
+}
+
+const FACET_ORDER: readonly (FacetName | 'product')[] = [
+  'product',
+  'build',
+  'docs',
+  'release',
+  'deploy',
+  'infra',
+  'announce',
+];
+
+/** Stable action id: a change to what the action does gives a new id (and voids its approvals). */
+export function actionId(action: Pick<Action, 'product' | 'kind' | 'params' | 'idempotencyKey'>): string {
+  const content = canonicalJson({
+    product: action.product,
+    kind: action.kind,
+    params: action.params,
+    key: action.idempotencyKey,
+  });
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
+}
+
+/**
+ * Diff: asks every configured facet of every product what to do about what was observed, then
+ * orders the actions across products (dependsOn) and facets (build before docs before release…).
+ */
+export function proposeActions(input: PlanningInput): ProposedPlan {
+  const order = productOrder(input.fleet);
+  const rankOfProduct = new Map(order.map((id, index) => [id, index]));
+  const byProduct = new Map<string, Action[]>();
+  const products: ProductPlanStatus[] = [];
+  for (const id of order) {
+    const product = input.fleet.products.get(id) as Product;
+    const { actions, status } = planProduct(product, input);
+    byProduct.set(id, actions);
+    products.push(status);
+  }
+  for (const orphan of input.orphans) {
+    if (!orphan.prune) continue;
+    const prune = pruneAction(orphan);
+    byProduct.set(orphan.product, [prune]);
+    rankOfProduct.set(orphan.product, rankOfProduct.size);
+  }
+  linkAcrossProducts(input.fleet, byProduct);
+  const all = new Map<string, Action>();
+  for (const actions of byProduct.values()) for (const action of actions) all.set(action.id, action);
+  const rank = (id: string): string => {
+    const action = all.get(id) as Action;
+    const productRank = String(rankOfProduct.get(action.product) ?? 0).padStart(8, '0');
+    return `${productRank}/${FACET_ORDER.indexOf(action.facet)}/${action.kind}/${action.id}`;
+  };
+  const ordered = topologicalOrder([...all.keys()], (id) => all.get(id)?.dependsOn ?? [], rank);
+  return { actions: ordered.map((id) => all.get(id) as Action), products };
+}
+
+function planProduct(
+  product: Product,
+  input: PlanningInput,
+): { actions: Action[]; status: ProductPlanStatus } {
+  const observation = input.observations.get(product.id);
+  const status: ProductPlanStatus = {
+    product: product.id,
+    suspended: product.manifest.spec.suspend === true,
+    facets: {},
+  };
+  const actions: Action[] = [];
+  const keyToId = new Map<string, string>();
+  let earlier: string[] = [];
+  for (const facet of FACETS.values()) {
+    if (!facet.configured(product)) continue;
+    const observed = observation?.facets[facet.name];
+    if (!observed) {
+      status.facets[facet.name] = { state: 'error', reason: 'NotObserved', message: 'not observed yet' };
+      continue;
+    }
+    if (!observed.ok) {
+      const { reason, message, next } = observed.error;
+      status.facets[facet.name] = { state: 'error', reason, message, next };
+      continue;
+    }
+    const planned: FacetPlan = facet.plan(product, observed.value, {
+      fleet: input.fleet,
+      now: input.now,
+      journal: input.journal,
+    });
+    status.facets[facet.name] = planned.status;
+    const ids: string[] = [];
+    for (const proposal of planned.actions) {
+      const { after, ...rest } = proposal;
+      const action: Action = { ...rest, product: product.id, facet: facet.name, id: '', dependsOn: [] };
+      action.id = actionId(action);
+      keyToId.set(action.idempotencyKey, action.id);
+      action.dependsOn = [
+        ...earlier,
+        ...(after ?? []).map((key) => keyToId.get(key)).filter((id): id is string => id !== undefined),
+      ];
+      ids.push(action.id);
+      actions.push(action);
+    }
+    // A later facet's actions wait for this facet's: docs after build, release after docs…
+    if (ids.length > 0) earlier = [...earlier, ...ids];
+  }
+  return { actions, status };
+}
+
+/** Every action of a product waits for the actions of the products it depends on. */
+function linkAcrossProducts(fleet: Fleet, byProduct: Map<string, Action[]>): void {
+  for (const [id, actions] of byProduct) {
+    const deps = fleet.products.get(id)?.manifest.spec.dependsOn ?? [];
+    const upstream = deps.flatMap((dep) => byProduct.get(dep) ?? []).map((action) => action.id);
+    if (upstream.length === 0) continue;
+    for (const action of actions) action.dependsOn = [...new Set([...upstream, ...action.dependsOn])];
+  }
+}
+
+function pruneAction(orphan: Orphan): Action {
+  const action: Action = {
+    id: '',
+    product: orphan.product,
+    facet: ACTION_KINDS['product.prune'] as 'product',
+    kind: 'product.prune',
+    params: { product: orphan.product },
+    reason: `${orphan.product} was removed from the fleet and its spec asked to be pruned`,
+    dependsOn: [],
+    idempotencyKey: `product.prune:${orphan.product}@${orphan.lastSeenRevision ?? 'unversioned'}`,
+    changeClass: 'destroy',
+  };
+  action.id = actionId(action);
+  return action;
+}

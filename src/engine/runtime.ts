@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { CiBackend } from '../backends/ci.js';
+import { LocalCi } from '../backends/localci/index.js';
+import { CodemonkeysError } from '../errors.js';
+import { loadFleet } from '../fleet/load.js';
+import type { Fleet } from '../fleet/model.js';
+import type { Problem } from '../fleet/problems.js';
+import type { Logger } from '../log/logger.js';
+import { statePath } from '../store/location.js';
+import { openStore, type SqliteStore } from '../store/sqlite.js';
+
+/** Everything a pass needs: the fleet at one revision, the state store, the backends. */
+export interface Runtime {
+  fleet: Fleet;
+  fleetDir: string;
+  /** Folder of the state database; the reconciler's own files live below it. */
+  stateDir: string;
+  store: SqliteStore;
+  ci: ReadonlyMap<string, CiBackend>;
+  /** Concurrency limits per backend. */
+  perBackend: Readonly<Record<string, number>>;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
+export interface RuntimeOptions {
+  fleet: string;
+  rev?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Never write: open the state read-only (or an empty in-memory state when there is none yet). */
+  readOnly: boolean;
+  now?: Date;
+  /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
+  store?: SqliteStore;
+}
+
+/** The fleet revision is invalid: nothing was done. Carries every problem for the caller to print. */
+export class InvalidFleetError extends CodemonkeysError {
+  override name = 'InvalidFleetError';
+  constructor(
+    readonly problems: Problem[],
+    revision: string | null,
+  ) {
+    const errors = problems.filter((problem) => problem.severity === 'error').length;
+    super(
+      `the fleet repo${revision ? ` at ${revision.slice(0, 12)}` : ''} is invalid (${errors} error${errors === 1 ? '' : 's'}): nothing was done`,
+      {
+        reason: 'InvalidFleet',
+        next: 'stalled',
+      },
+    );
+  }
+}
+
+/** Loads and validates the fleet (refusing an invalid revision), opens the state and the CI backends. */
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const loaded = await loadFleet({
+    fleet: options.fleet,
+    rev: options.rev,
+    cwd: options.cwd,
+    env: options.env,
+    now: options.now,
+  });
+  if (!loaded.fleet) throw new InvalidFleetError(loaded.problems, loaded.revision);
+  const fleet = loaded.fleet;
+  const fleetDir = existsSync(fleet.source) ? fleet.source : resolve(options.cwd);
+  const path = statePath(fleetDir, fleet.fleet.manifest.spec.state?.sqlite, options.env);
+  const store = options.store ?? openStateStore(path, options.readOnly);
+  const stateDir = dirname(path);
+  const concurrency = fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
+  const local = new LocalCi({
+    stateDir: join(stateDir, 'ci'),
+    logger: options.logger,
+    maxConcurrent: concurrency,
+  });
+  return {
+    fleet,
+    fleetDir,
+    stateDir,
+    store,
+    ci: new Map<string, CiBackend>([['local', local]]),
+    perBackend: { local: concurrency },
+    env: options.env,
+    logger: options.logger,
+  };
+}
+
+/** The state file read-write; read-only when asked (an empty in-memory state when there is no file yet). */
+export function openStateStore(path: string, readOnly: boolean): SqliteStore {
+  if (!readOnly) return openStore(path);
+  return existsSync(path) ? openStore(path, { readonly: true }) : openStore(':memory:');
+}

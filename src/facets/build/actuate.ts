@@ -1,0 +1,46 @@
+import type { BuildRequest } from '../../backends/ci.js';
+import type { Action } from '../../engine/action.js';
+import type { ActuateContext } from '../../engine/actuator.js';
+import { CodemonkeysError } from '../../errors.js';
+import type { SecretRef } from '../../fleet/model.js';
+import { resolveSecret } from '../../secrets/resolve.js';
+
+interface BuildTriggerParams {
+  ci: string;
+  repoUrl: string;
+  branch: string;
+  commit: string;
+  steps: string[];
+  timeoutMs: number;
+  env: Record<string, string | SecretRef>;
+}
+
+/** build.trigger: starts the build of the commit on the product's CI backend (returns once it is queued). */
+export async function triggerBuild(action: Action, context: ActuateContext): Promise<unknown> {
+  const params = action.params as unknown as BuildTriggerParams;
+  const backend = context.ci.get(params.ci);
+  if (!backend) {
+    throw new CodemonkeysError(`no ${params.ci} CI backend is configured`, {
+      reason: 'CiBackendMissing',
+      next: 'stalled',
+    });
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params.env)) {
+    env[name] =
+      typeof value === 'string'
+        ? value
+        : await resolveSecret(value, { env: context.env, baseDir: context.fleetDir });
+  }
+  const request: BuildRequest = {
+    product: action.product,
+    repoUrl: params.repoUrl,
+    branch: params.branch,
+    commit: params.commit,
+    steps: params.steps,
+    timeoutMs: params.timeoutMs,
+    env,
+  };
+  const record = await backend.trigger(request);
+  return { buildId: record.buildId, state: record.state, logRef: record.logRef };
+}

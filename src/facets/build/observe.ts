@@ -1,0 +1,36 @@
+import type { BuildRecord } from '../../backends/ci.js';
+import { branchHead, resolveRepoUrl } from '../../backends/git/remote.js';
+import type { ObserveContext } from '../../engine/facet.js';
+import { CodemonkeysError } from '../../errors.js';
+import type { CiBackendName, Product } from '../../fleet/model.js';
+
+/** What the build facet sees: the branch head and the newest build of that commit. */
+export interface BuildObservation {
+  ci: CiBackendName;
+  repoUrl: string;
+  branch: string;
+  head: string;
+  build: BuildRecord | null;
+}
+
+/** The backend a product builds on: its own `build.ci`, else the fleet's default, else local. */
+export function ciOf(product: Product, context: Pick<ObserveContext, 'fleet'>): CiBackendName {
+  return product.manifest.spec.build?.ci ?? context.fleet.fleet.manifest.spec.ci?.default ?? 'local';
+}
+
+/** Reads the branch head from the product repo and the build of that commit from its CI backend. */
+export async function observeBuild(product: Product, context: ObserveContext): Promise<BuildObservation> {
+  const ci = ciOf(product, context);
+  const backend = context.ci.get(ci);
+  if (!backend) {
+    throw new CodemonkeysError(`${product.id} builds on ${ci}, and no ${ci} backend is configured`, {
+      reason: 'CiBackendMissing',
+      next: 'stalled',
+    });
+  }
+  const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
+  const branch = product.manifest.spec.repo.branch ?? 'main';
+  const head = await branchHead(repoUrl, branch);
+  const build = (await backend.observe(product.id, head)) ?? null;
+  return { ci, repoUrl, branch, head, build };
+}

@@ -1,0 +1,112 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
+import { runCli } from '../helpers/cli.js';
+import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+
+let repo: FleetRepo;
+const cli = (...args: string[]) => runCli(['--fleet', repo.fleetDir, ...args], { cwd: repo.root });
+
+beforeAll(async () => {
+  await ensureBuilt();
+  repo = await createFleetRepo(
+    [
+      { org: 'acme', name: 'lib' },
+      { org: 'acme', name: 'gated' },
+    ],
+    'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: rules }\nspec:\n  rules:\n    - { id: ask-alice, match: { products: [acme/gated] }, effect: require-approval, approvers: [alice] }\n',
+  );
+}, 120_000);
+afterAll(() => repo.cleanup());
+
+describe('the engine commands, run as a user would', () => {
+  it('reconcile --dry-run says so first and writes no state', async () => {
+    const run = await cli('reconcile', '--dry-run');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('DRY RUN: observed, planned and gated; nothing will be executed.');
+    expect(run.stdout).toMatch(/awaiting approval by alice \(ask-alice\)/);
+    expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
+  });
+
+  it('plan --detailed-exitcode exits 2 with changes, and prints JSON with the documented fields', async () => {
+    const run = await cli('plan', '--detailed-exitcode', '--format', 'json');
+    expect(run.exitCode).toBe(2);
+    const plan = JSON.parse(run.stdout);
+    expect(plan).toMatchObject({
+      dryRun: true,
+      fleet: { revision: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      summary: { actions: 2, runnable: 1, blocked: 1 },
+    });
+    expect(Object.keys(plan.actions[0]).sort()).toEqual(
+      expect.arrayContaining([
+        'id',
+        'product',
+        'facet',
+        'kind',
+        'reason',
+        'dependsOn',
+        'verdict',
+        'blockedBy',
+      ]),
+    );
+    expect(plan.actions.find((a: { product: string }) => a.product === 'acme/gated').verdict).toMatchObject({
+      effect: 'require-approval',
+      rules: ['ask-alice'],
+    });
+  });
+
+  it('apply refuses to run without confirmation when not on a terminal', async () => {
+    const run = await cli('apply');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/pass --auto-approve/);
+  });
+
+  it('apply of a saved plan is refused once it is stale, and runs when fresh', async () => {
+    const saved = join(repo.root, 'plan.json');
+    expect((await cli('plan', '--out', saved)).exitCode).toBe(0);
+    await repo.commitToProduct('acme', 'lib', 'README.md', '# lib 2\n');
+    const stale = await cli('apply', '--plan', saved);
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stderr).toMatch(/the saved plan [0-9a-f]{16} is stale/);
+    expect((await cli('plan', '--out', saved)).exitCode).toBe(0);
+    const fresh = await cli('apply', '--plan', saved);
+    expect(fresh.exitCode).toBe(0);
+    expect(fresh.stdout).toMatch(/✓ build\.trigger\s+acme\/lib\s+succeeded/);
+  });
+
+  it('approve takes an attributed approval that unblocks the action, and audit records it', async () => {
+    expect((await cli('approve', 'not-an-id', '--by', 'alice')).stderr).toMatch(/neither an action id/);
+    const plan = JSON.parse((await cli('plan', '--format', 'json')).stdout);
+    const gated = plan.actions.find((a: { product: string }) => a.product === 'acme/gated');
+    const approve = await cli('approve', gated.id, '--by', 'alice', '--reason', 'looked at it');
+    expect(approve).toMatchObject({ exitCode: 0, stdout: `approved action ${gated.id} by alice` });
+    const reconcile = await cli('reconcile');
+    expect(reconcile.exitCode).toBe(0);
+    expect(reconcile.stdout).toMatch(/✓ build\.trigger\s+acme\/gated\s+succeeded/);
+    expect(reconcile.stdout).toMatch(/converged after \d+ pass/);
+    const audit = await cli('audit', '--format', 'json');
+    expect(JSON.parse(audit.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'approval', actor: 'alice' })]),
+    );
+    expect((await cli('audit', '--verify')).stdout).toMatch(/audit chain intact: \d+ entries/);
+  });
+
+  it('status shows every product Ready once converged', async () => {
+    const run = await cli('status');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/acme\/gated\s+True\s+Ready/);
+    expect(run.stdout).toMatch(/acme\/lib\s+True\s+Ready/);
+  });
+
+  it('reconcile refuses an invalid fleet, printing where it is wrong', async () => {
+    writeFileSync(
+      join(repo.fleetDir, 'products/acme/lib.yaml'),
+      'apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: { name: lib, org: acme }\nspec: { repo: { url: x }, bild: {} }\n',
+    );
+    const run = await cli('reconcile');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/products\/acme\/lib.yaml:4:\d+: error: unknown field 'bild'/);
+    expect(run.stderr).toMatch(/is invalid \(1 error\): nothing was done/);
+  });
+});

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { computePlan, reconcilePass, StalePlanError } from '../../src/engine/pass.js';
+import { reconcile } from '../../src/engine/reconcile.js';
+import { InvalidFleetError, openRuntime } from '../../src/engine/runtime.js';
+import { createLogger } from '../../src/log/logger.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+
+const logger = createLogger({ level: 'silent' });
+const repos: FleetRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.cleanup();
+});
+beforeAll(() => ensureBuilt(), 120_000);
+
+async function fleet(...args: Parameters<typeof createFleetRepo>): Promise<FleetRepo> {
+  const repo = await createFleetRepo(...args);
+  repos.push(repo);
+  return repo;
+}
+
+function run(repo: FleetRepo, options: { dryRun?: boolean; once?: boolean } = {}) {
+  return reconcile({
+    fleet: repo.fleetDir,
+    cwd: repo.root,
+    env: process.env,
+    logger,
+    dryRun: Boolean(options.dryRun),
+    once: Boolean(options.once),
+    maxPasses: 60,
+  });
+}
+
+const TWO = [
+  { org: 'acme', name: 'lib' },
+  { org: 'acme', name: 'app', extra: '  dependsOn: [acme/lib]\n' },
+];
+
+describe('reconcile over real git repositories and SQLite', () => {
+  it('converges: builds every head once, then has nothing to do', async () => {
+    const repo = await fleet(TWO);
+    const first = await run(repo);
+    expect(first.converged).toBe(true);
+    expect(
+      first.executed.map((action) => `${action.kind} ${action.product} ${action.outcome}`).sort(),
+    ).toEqual(['build.trigger acme/app succeeded', 'build.trigger acme/lib succeeded']);
+    for (const conditions of first.last.conditions.values()) {
+      expect(conditions.find((condition) => condition.type === 'Ready')).toMatchObject({
+        status: 'True',
+        reason: 'Reconciled',
+      });
+    }
+    const second = await run(repo);
+    expect(second.executed).toEqual([]);
+    expect(second.passes).toBe(1);
+  });
+
+  it('plans a build for a new commit to a product repo, and for a product added to the fleet', async () => {
+    const repo = await fleet(TWO);
+    await run(repo);
+    const head = await repo.commitToProduct('acme', 'lib', 'README.md', '# lib, again\n');
+    repo.writeProduct({ org: 'acme', name: 'lib2' });
+    await repo.commitFleet('add lib2 (its repo does not exist)');
+    const runtime = await openRuntime({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger,
+      readOnly: true,
+    });
+    try {
+      const { plan } = await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() });
+      expect(plan.actions.map((action) => action.idempotencyKey)).toEqual([`build.trigger:acme/lib@${head}`]);
+      expect(plan.products.find((product) => product.product === 'acme/lib2')?.facets.build).toMatchObject({
+        state: 'error',
+        next: 'transient',
+      });
+    } finally {
+      runtime.store.close();
+    }
+  });
+
+  it('a dry run writes nothing at all', async () => {
+    const repo = await fleet(TWO);
+    const result = await run(repo, { dryRun: true });
+    expect(result.last.plan.dryRun).toBe(true);
+    expect(result.executed).toEqual([]);
+    expect(result.last.plan.summary.runnable).toBe(2);
+    expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
+  });
+
+  it('never acts on an invalid revision of the fleet repo', async () => {
+    const repo = await fleet(TWO);
+    writeFileSync(
+      join(repo.fleetDir, 'products/acme/lib.yaml'),
+      readFileSync(join(repo.fleetDir, 'products/acme/lib.yaml'), 'utf8').replace('build:', 'biuld:'),
+    );
+    await expect(run(repo)).rejects.toBeInstanceOf(InvalidFleetError);
+    expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
+  });
+
+  it('leaves a suspended product alone and reports it', async () => {
+    const repo = await fleet([{ org: 'acme', name: 'lib', extra: '  suspend: true\n' }]);
+    const result = await run(repo);
+    expect(result.executed).toEqual([]);
+    expect(result.last.plan.actions[0]?.blockedBy).toEqual([{ type: 'suspended' }]);
+    expect(result.last.conditions.get('acme/lib')?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Suspended',
+    });
+  });
+
+  it('stalls on a failing build with the failing step and its output', async () => {
+    const repo = await fleet([
+      { org: 'acme', name: 'lib', steps: ['echo preparing', 'echo "2 tests failed" >&2; exit 3'] },
+    ]);
+    const result = await run(repo);
+    expect(result.converged).toBe(true);
+    const stalled = result.last.conditions.get('acme/lib')?.find((c) => c.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'BuildFailed' });
+    expect(stalled?.message).toMatch(/failed: step 2 `echo "2 tests failed" >&2; exit 3` exited 3/);
+    expect(stalled?.message).toMatch(/2 tests failed/);
+  });
+
+  it('refuses a saved plan that has gone stale', async () => {
+    const repo = await fleet(TWO);
+    const runtime = await openRuntime({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger,
+      readOnly: false,
+    });
+    try {
+      const saved = (await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() })).plan;
+      await repo.commitToProduct('acme', 'app', 'README.md', '# app 2\n');
+      await expect(
+        reconcilePass({ runtime, runId: 't', dryRun: false, expectPlanId: saved.id, now: new Date() }),
+      ).rejects.toBeInstanceOf(StalePlanError);
+      expect(runtime.store.journal({})).toEqual([]);
+      const fresh = (await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() })).plan;
+      const applied = await reconcilePass({
+        runtime,
+        runId: 't',
+        dryRun: false,
+        expectPlanId: fresh.id,
+        now: new Date(),
+      });
+      expect(applied.executed).toHaveLength(2);
+    } finally {
+      runtime.store.close();
+    }
+  });
+
+  it('reports a product removed from the fleet as orphaned and leaves it alone', async () => {
+    const repo = await fleet(TWO);
+    await run(repo);
+    rmSync(join(repo.fleetDir, 'products/acme/app.yaml'));
+    writeFileSync(
+      join(repo.fleetDir, 'products/acme/lib.yaml'),
+      readFileSync(join(repo.fleetDir, 'products/acme/lib.yaml'), 'utf8'),
+    );
+    await repo.commitFleet('remove app');
+    const result = await run(repo);
+    expect(result.last.plan.orphans).toEqual([
+      expect.objectContaining({ product: 'acme/app', prune: false }),
+    ]);
+    expect(result.executed).toEqual([]);
+  });
+});
