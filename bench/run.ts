@@ -1,7 +1,11 @@
+import { benchPlan } from './plan.js';
 import { benchValidate } from './validate.js';
 
 /** Every benchmark, by name; `npm run bench -- NAME…` runs some, no argument runs all. */
-const BENCHMARKS: ReadonlyMap<string, () => void | Promise<void>> = new Map([['validate', benchValidate]]);
+const BENCHMARKS: ReadonlyMap<string, () => void | Promise<void>> = new Map([
+  ['validate', benchValidate],
+  ['plan', benchPlan],
+]);
 
 const wanted = process.argv.slice(2);
 for (const [name, run] of BENCHMARKS) {

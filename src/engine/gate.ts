@@ -8,6 +8,7 @@ import type { Action, Blocker, GatedAction, Verdict } from './action.js';
 import { canonicalJson } from './canonical.js';
 import type { ProductObservation } from './facet.js';
 import type { ProposedPlan } from './plan.js';
+import { type PlanCache, verdictValidUntil } from './plan-cache.js';
 import type { Orphan, Plan, PlanSummary } from './plan-model.js';
 
 export interface GatingInput {
@@ -19,6 +20,8 @@ export interface GatingInput {
   dryRun: boolean;
   journal(idempotencyKey: string): JournalEntry | undefined;
   approvals(targets: string[]): Approval[];
+  /** Reuse of verdicts and content hashes across plans (a loop keeps one). */
+  cache?: PlanCache;
 }
 
 /** Hash of the constitution's canonical JSON: which policy a verdict was reached under. */
@@ -31,6 +34,7 @@ export function gateSubject(
   fleet: Fleet,
   action: Action,
   observation: ProductObservation | undefined,
+  states: Partial<Record<FacetName, string>> = observedStates(observation),
 ): GateSubject {
   const product = fleet.products.get(action.product);
   const org = product?.manifest.metadata.org ?? action.product.split('/')[0] ?? '';
@@ -39,7 +43,7 @@ export function gateSubject(
     action,
     product: { id: action.product, org, labels: product?.manifest.metadata.labels ?? {} },
     orgApprovers: orgSpec?.approvers ?? [],
-    observed: observedStates(observation),
+    observed: states,
   };
 }
 
@@ -63,18 +67,46 @@ export function observedStates(
  */
 export function gatePlan(input: GatingInput): Plan {
   const revision = constitutionRevision(input.fleet);
+  const constitution = input.fleet.constitution.manifest.spec;
+  const validUntil = verdictValidUntil(constitution, input.now);
+  const perProduct = new Map<string, { states: Partial<Record<FacetName, string>>; key: string }>();
   const verdicts = new Map<string, Verdict>();
+  const hashes: string[] = [];
   for (const action of input.proposed.actions) {
-    const subject = gateSubject(input.fleet, action, input.observations.get(action.product));
-    verdicts.set(action.id, evaluate(input.fleet.constitution.manifest.spec, subject, input.now));
+    let product = perProduct.get(action.product);
+    const states = product?.states ?? observedStates(input.observations.get(action.product));
+    const subject = gateSubject(input.fleet, action, undefined, states);
+    if (!product) {
+      product = {
+        states,
+        key: `${revision}\u0000${JSON.stringify([subject.product.labels, subject.orgApprovers, states])}`,
+      };
+      perProduct.set(action.product, product);
+    }
+    const key = `${product.key}\u0000${action.kind}\u0000${JSON.stringify([action.environment, action.changes, action.paths])}`;
+    let verdict = input.cache?.verdict(action.id, key, input.now);
+    if (!verdict) {
+      verdict = evaluate(constitution, subject, input.now);
+      input.cache?.rememberVerdict(action.id, key, validUntil, verdict);
+    }
+    verdicts.set(action.id, verdict);
+    const judged = verdict;
+    const content = () => canonicalJson({ ...action, verdict: judged });
+    if (input.cache) {
+      const fingerprint = `${action.dependsOn.join(',')}\u0000${action.reason}\u0000${input.cache.verdictFingerprint(judged)}`;
+      hashes.push(input.cache.hash(action.id, content, sha256, fingerprint));
+    } else {
+      hashes.push(sha256(content()));
+    }
   }
-  const content = {
+  input.cache?.retainActions(new Set(verdicts.keys()));
+  // The plan id covers the fleet revision, the policy, every action's content and verdict, the orphans.
+  const header = canonicalJson({
     fleet: { source: input.fleet.source, revision: input.fleet.revision },
     constitutionRevision: revision,
-    actions: input.proposed.actions.map((action) => ({ ...action, verdict: verdicts.get(action.id) })),
     orphans: input.orphans.map(({ product, prune }) => ({ product, prune })),
-  };
-  const id = sha256(canonicalJson(content));
+  });
+  const id = sha256(`${header}\n${hashes.join('\n')}`);
   const approvals = input.approvals([id, ...input.proposed.actions.map((action) => action.id)]);
   const gated = new Map<string, GatedAction>();
   for (const action of input.proposed.actions) {

@@ -100,7 +100,8 @@ export async function computePlan(
     ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])) }
     : runtime.fleet;
   const journal = (key: string) => runtime.store.journalEntry(key);
-  const proposed = proposeActions({ fleet: scoped, observations, orphans, now, journal });
+  const cache = runtime.planCache;
+  const proposed = proposeActions({ fleet: scoped, observations, orphans, now, journal, cache });
   const plan = gatePlan({
     fleet: scoped,
     proposed,
@@ -110,6 +111,7 @@ export async function computePlan(
     dryRun: options.dryRun,
     journal,
     approvals: (targets) => runtime.store.approvals(targets),
+    cache,
   });
   return { plan, observations };
 }

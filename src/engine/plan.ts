@@ -7,6 +7,7 @@ import type { Action } from './action.js';
 import { canonicalJson } from './canonical.js';
 import type { FacetPlan, ProductObservation } from './facet.js';
 import { productOrder, topologicalOrder } from './order.js';
+import type { PlanCache } from './plan-cache.js';
 import type { Orphan, ProductPlanStatus } from './plan-model.js';
 
 export interface PlanningInput {
@@ -15,6 +16,8 @@ export interface PlanningInput {
   orphans: Orphan[];
   now: Date;
   journal(idempotencyKey: string): JournalEntry | undefined;
+  /** Reuse of unchanged products' proposals across plans (a loop keeps one). */
+  cache?: PlanCache;
 }
 
 /** Actions in execution order with ids and dependencies, and each product's facet status. */
@@ -55,9 +58,14 @@ export function proposeActions(input: PlanningInput): ProposedPlan {
   const products: ProductPlanStatus[] = [];
   for (const id of order) {
     const product = input.fleet.products.get(id) as Product;
-    const { actions, status } = planProduct(product, input);
-    byProduct.set(id, actions);
-    products.push(status);
+    const observation = input.observations.get(id);
+    const proposal = input.cache?.proposal(product, observation) ?? {
+      observation,
+      ...planProduct(product, input),
+    };
+    input.cache?.rememberProposal(product, proposal);
+    byProduct.set(id, proposal.actions);
+    products.push(proposal.status);
   }
   for (const orphan of input.orphans) {
     if (!orphan.prune) continue;
@@ -65,7 +73,7 @@ export function proposeActions(input: PlanningInput): ProposedPlan {
     byProduct.set(orphan.product, [prune]);
     rankOfProduct.set(orphan.product, rankOfProduct.size);
   }
-  linkAcrossProducts(input.fleet, byProduct);
+  linkAcrossProducts(input.fleet, byProduct, input.cache);
   const all = new Map<string, Action>();
   for (const actions of byProduct.values()) for (const action of actions) all.set(action.id, action);
   const rank = (id: string): string => {
@@ -127,13 +135,20 @@ function planProduct(
   return { actions, status };
 }
 
-/** Every action of a product waits for the actions of the products it depends on. */
-function linkAcrossProducts(fleet: Fleet, byProduct: Map<string, Action[]>): void {
+/** Every action of a product waits for the actions of the products it depends on (new objects: proposals are cached). */
+function linkAcrossProducts(
+  fleet: Fleet,
+  byProduct: Map<string, Action[]>,
+  cache: PlanCache | undefined,
+): void {
   for (const [id, actions] of byProduct) {
     const deps = fleet.products.get(id)?.manifest.spec.dependsOn ?? [];
+    if (deps.length === 0 || actions.length === 0) continue;
     const upstream = deps.flatMap((dep) => byProduct.get(dep) ?? []).map((action) => action.id);
     if (upstream.length === 0) continue;
-    for (const action of actions) action.dependsOn = [...new Set([...upstream, ...action.dependsOn])];
+    const link = () =>
+      actions.map((action) => ({ ...action, dependsOn: [...new Set([...upstream, ...action.dependsOn])] }));
+    byProduct.set(id, cache ? cache.linked(actions, upstream, link) : link());
   }
 }
 

@@ -4,11 +4,13 @@ import type { CiBackend } from '../backends/ci.js';
 import { LocalCi } from '../backends/localci/index.js';
 import { CodemonkeysError } from '../errors.js';
 import { loadFleet } from '../fleet/load.js';
+import type { LoadCache } from '../fleet/load-cache.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Problem } from '../fleet/problems.js';
 import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
+import type { PlanCache } from './plan-cache.js';
 
 /** Everything a pass needs: the fleet at one revision, the state store, the backends. */
 export interface Runtime {
@@ -22,6 +24,8 @@ export interface Runtime {
   perBackend: Readonly<Record<string, number>>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Kept across the passes of one loop: unchanged products are not planned again. */
+  planCache?: PlanCache;
 }
 
 export interface RuntimeOptions {
@@ -35,6 +39,8 @@ export interface RuntimeOptions {
   now?: Date;
   /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
   store?: SqliteStore;
+  /** Kept across the passes of one loop. */
+  caches?: { load: LoadCache; plan: PlanCache };
 }
 
 /** The fleet revision is invalid: nothing was done. Carries every problem for the caller to print. */
@@ -85,6 +91,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     perBackend: { local: concurrency },
     env: options.env,
     logger: options.logger,
+    planCache: options.caches?.plan,
   };
 }
 

@@ -2,6 +2,7 @@ import { checkConstitution } from './check-constitution.js';
 import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './check-products.js';
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
+import type { FileResult, LoadCache } from './load-cache.js';
 import type {
   ConstitutionManifest,
   Fleet,
@@ -20,6 +21,8 @@ import { parseManifestYaml } from './yaml.js';
 export interface LoadOptions extends SourceOptions {
   /** The moment exception expiry is judged against; default now. */
   now?: Date;
+  /** Reuse of unchanged files' results across loads (a loop keeps one). */
+  cache?: LoadCache;
 }
 
 export interface LoadResult {
@@ -39,21 +42,24 @@ export interface LoadResult {
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
 export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
   const files = await readFleetFiles(options);
-  return loadFleetFiles(files, options.now ?? new Date());
+  return loadFleetFiles(files, options.now ?? new Date(), options.cache);
 }
 
 /**
  * Validates the manifests of a fleet repo and builds its typed model. Pure: every problem in
  * every file is collected, none stops the others from being found.
  */
-export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadResult {
+export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?: LoadCache): LoadResult {
   const problems: Problem[] = [];
   const documents: ManifestDocument[] = [];
   // Sorted, so that which of two duplicates counts as the first never depends on listing order.
   for (const [file, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const document = parseDocument(file, text, problems);
-    if (document) documents.push(document);
+    const result = cache?.lookup(file, text) ?? loadFile(file, text);
+    cache?.store(file, result);
+    problems.push(...result.problems);
+    if (result.document) documents.push(result.document);
   }
+  cache?.retain(new Set(input.files.keys()));
   const fleetDoc = single(documents, 'Fleet', problems);
   const constitutionDoc = single(documents, 'Constitution', problems);
   // Cross-file checks also run on documents with schema errors elsewhere, as long as the parts they read are sound.
@@ -76,7 +82,6 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadR
       now,
     }),
   );
-  for (const document of documents) problems.push(...checkLiteralSecrets(document));
   const sorted = sortProblems(dedupe(problems));
   const result: LoadResult = {
     fleet: undefined,
@@ -87,7 +92,7 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date()): LoadR
     dirty: input.dirty,
   };
   if (sorted.some(isError) || !fleetDoc || !constitutionDoc) return result;
-  result.fleet = buildFleet(input, fleetDoc, constitutionDoc, checks);
+  result.fleet = buildFleet(input, fleetDoc, constitutionDoc, checks, cache);
   return result;
 }
 
@@ -138,6 +143,14 @@ function isCheckableProduct(value: Record<string, unknown>): boolean {
   if (!isRecord(spec.repo) || !optional(spec.repo.credentials, (name) => typeof name === 'string'))
     return false;
   return optional(spec.build, isRecord) && optional(spec.heal, isRecord);
+}
+
+/** Everything one file yields on its own: parse, envelope, schema, literal secrets. */
+function loadFile(file: string, text: string): FileResult {
+  const problems: Problem[] = [];
+  const document = parseDocument(file, text, problems);
+  if (document) problems.push(...checkLiteralSecrets(document));
+  return { text, document, problems };
 }
 
 function parseDocument(file: string, text: string, problems: Problem[]): ManifestDocument | undefined {
@@ -255,13 +268,14 @@ function buildFleet(
   fleetDoc: ManifestDocument,
   constitutionDoc: ManifestDocument,
   checks: CheckInput,
+  cache: LoadCache | undefined,
 ): Fleet {
   const products = new Map<string, Product>();
-  const sorted = [...checks.products].sort((a, b) =>
-    productId(a.manifest).localeCompare(productId(b.manifest)),
-  );
-  for (const { document, manifest } of sorted) {
-    products.set(productId(manifest), { id: productId(manifest), file: document.file, manifest });
+  const withIds = checks.products.map((entry) => ({ ...entry, id: productId(entry.manifest) }));
+  withIds.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const { document, manifest, id } of withIds) {
+    const make = (): Product => ({ id, file: document.file, manifest });
+    products.set(id, cache ? cache.product(document, make) : make());
   }
   return {
     source: input.source,

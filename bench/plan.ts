@@ -1,0 +1,103 @@
+import type { ProductObservation } from '../src/engine/facet.js';
+import { gatePlan } from '../src/engine/gate.js';
+import { proposeActions } from '../src/engine/plan.js';
+import { PlanCache } from '../src/engine/plan-cache.js';
+import type { BuildObservation } from '../src/facets/build/observe.js';
+import { loadFleetFiles } from '../src/fleet/load.js';
+import { LoadCache } from '../src/fleet/load-cache.js';
+import type { Fleet } from '../src/fleet/model.js';
+import { measure, peakRssMiB, printTable } from './harness.js';
+import { generatedFleet } from './validate.js';
+
+const NOW = new Date('2026-11-26T12:00:00Z');
+
+/** Cached observations: every other product's head already built green, the rest not built yet. */
+function observations(fleet: Fleet): Map<string, ProductObservation> {
+  const map = new Map<string, ProductObservation>();
+  let index = 0;
+  for (const id of fleet.products.keys()) {
+    const head = index.toString(16).padStart(40, '0');
+    const value: BuildObservation = {
+      ci: 'local',
+      repoUrl: `/repos/${id}.git`,
+      branch: 'main',
+      head,
+      build:
+        index % 2 === 0
+          ? {
+              product: id,
+              commit: head,
+              state: 'succeeded',
+              buildId: 'b',
+              startedAt: NOW.toISOString(),
+              durationMs: 1000,
+              logRef: '/l',
+            }
+          : null,
+    };
+    map.set(id, { product: id, facets: { build: { ok: true, value, observedAt: NOW.toISOString() } } });
+    index++;
+  }
+  return map;
+}
+
+function planFrom(fleet: Fleet, observed: Map<string, ProductObservation>, cache?: PlanCache) {
+  const journal = () => undefined;
+  const proposed = proposeActions({ fleet, observations: observed, orphans: [], now: NOW, journal, cache });
+  return gatePlan({
+    fleet,
+    proposed,
+    observations: observed,
+    orphans: [],
+    now: NOW,
+    dryRun: true,
+    journal,
+    approvals: () => [],
+    cache,
+  });
+}
+
+/** Plan time and memory for generated fleets, observations cached; and re-plan after one manifest changes. */
+export function benchPlan(): void {
+  const rows: Record<string, string | number>[] = [];
+  for (const size of [100, 1000, 10_000]) {
+    const files = generatedFleet(size);
+    const fleet = loadFleetFiles(files, NOW).fleet as Fleet;
+    const observed = observations(fleet);
+    const runs = size >= 10_000 ? 3 : 7;
+    const load = measure(runs, () => loadFleetFiles(files, NOW));
+    const plan = measure(runs, () => planFrom(fleet, observed));
+    // One product's manifest changes: load and plan again as a reconcile loop does, with its caches warm.
+    const loadCache = new LoadCache();
+    const planCache = new PlanCache();
+    planFrom(loadFleetFiles(files, NOW, loadCache).fleet as Fleet, observed, planCache);
+    const variants = ['20m', '25m'].map((timeout) => {
+      const changed = new Map(files.files);
+      changed.set(
+        'products/p7.yaml',
+        (changed.get('products/p7.yaml') as string).replace('timeout: 15m', `timeout: ${timeout}`),
+      );
+      return { ...files, files: changed };
+    });
+    let turn = 0;
+    const replan = measure(runs, () => {
+      const variant = variants[turn++ % 2] as typeof files;
+      planFrom(loadFleetFiles(variant, NOW, loadCache).fleet as Fleet, observed, planCache);
+    });
+    const actions = planFrom(fleet, observed).actions.length;
+    rows.push({
+      products: size,
+      actions,
+      'load ms': load,
+      'plan ms': plan,
+      'load+plan ms': load + plan,
+      're-plan, 1 change ms': replan,
+      'speed-up': (load + plan) / replan,
+      'peak RSS MiB': peakRssMiB(),
+    });
+  }
+  printTable(
+    'plan: generated fleets, observations cached (load = parse + validate all manifests; plan = propose + gate)',
+    rows,
+  );
+}
