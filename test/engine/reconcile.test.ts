@@ -169,4 +169,55 @@ describe('reconcile over real git repositories and SQLite', () => {
     ]);
     expect(result.executed).toEqual([]);
   });
+
+  it('prunes a removed product whose spec asked for it: its builds are deleted and it is forgotten', async () => {
+    const repo = await fleet([
+      { org: 'acme', name: 'lib' },
+      { org: 'acme', name: 'gone', extra: '  prune: true\n' },
+    ]);
+    await run(repo);
+    const builds = join(repo.fleetDir, '.codemonkeys/ci/builds/acme/gone');
+    expect(existsSync(builds)).toBe(true);
+    rmSync(join(repo.fleetDir, 'products/acme/gone.yaml'));
+    await repo.commitFleet('remove gone');
+    const result = await run(repo);
+    expect(result.executed.map((action) => `${action.kind} ${action.product} ${action.outcome}`)).toEqual([
+      'product.prune acme/gone succeeded',
+    ]);
+    expect(existsSync(builds)).toBe(false);
+    const after = await run(repo);
+    expect(after.last.plan.orphans).toEqual([]);
+    expect(after.executed).toEqual([]);
+  });
+
+  it('plans from cached observations without touching the repositories', async () => {
+    const repo = await fleet(TWO);
+    await run(repo);
+    rmSync(join(repo.root, 'repos'), { recursive: true });
+    const runtime = await openRuntime({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger,
+      readOnly: true,
+    });
+    try {
+      const cached = await computePlan({
+        runtime,
+        runId: 't',
+        dryRun: true,
+        cachedObservations: true,
+        now: new Date(),
+      });
+      expect(cached.plan.actions).toEqual([]);
+      expect(cached.plan.products.map((product) => product.facets.build?.state)).toEqual(['ready', 'ready']);
+      const live = await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() });
+      expect(live.plan.products.map((product) => product.facets.build?.reason)).toEqual([
+        'RepoUnreachable',
+        'RepoUnreachable',
+      ]);
+    } finally {
+      runtime.store.close();
+    }
+  });
 });
