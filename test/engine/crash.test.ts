@@ -8,22 +8,11 @@ import { openStore } from '../../src/store/sqlite.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const TRIALS = Number(process.env.CODEMONKEYS_CRASH_TRIALS ?? 10);
 const SEED = Number(process.env.CODEMONKEYS_CRASH_SEED ?? 20261126);
 const PRODUCTS = ['alpha', 'beta', 'gamma'];
-
-/** mulberry32: a small seeded PRNG, so a failing trial can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 let repo: FleetRepo;
 beforeAll(async () => {
@@ -41,7 +30,7 @@ afterAll(() => repo?.cleanup());
 
 describe('the reconciler killed with SIGKILL at random points', () => {
   it(`restarts and converges, never running an idempotency key twice, audit intact (${TRIALS} seeded trials)`, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const logger = createLogger({ level: 'silent' });
     for (let trial = 0; trial < TRIALS; trial++) {
       for (const name of PRODUCTS)

@@ -1,5 +1,6 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { BuildRequest } from '../ci.js';
+import { readIfExists } from './record.js';
 
 /**
  * What trigger hands the detached worker: the whole request (environment values and the
@@ -27,14 +28,11 @@ export async function writeJob(path: string, job: Job): Promise<void> {
 
 /** Reads the job file and deletes it at once, so secret values stay on disk as briefly as possible. */
 export async function takeJob(path: string): Promise<Job | undefined> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    text = await readIfExists(path);
   } finally {
     await rm(path, { force: true });
   }
-  return JSON.parse(text) as Job;
+  return text === undefined ? undefined : (JSON.parse(text) as Job);
 }

@@ -45,14 +45,8 @@ export function toBuildRecord(stored: StoredBuild): BuildRecord {
 
 /** Reads a record file; undefined when there is none (a build that was never recorded). */
 export async function readStored(path: string): Promise<StoredBuild | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return JSON.parse(text) as StoredBuild;
+  const text = await readIfExists(path);
+  return text === undefined ? undefined : (JSON.parse(text) as StoredBuild);
 }
 
 /**
@@ -72,6 +66,16 @@ export async function writeStored(path: string, stored: StoredBuild): Promise<vo
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A file's text, or undefined when there is no such file. */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
