@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computePlan, reconcilePass, StalePlanError } from '../../src/engine/pass.js';
@@ -220,4 +220,43 @@ describe('reconcile over real git repositories and SQLite', () => {
       runtime.store.close();
     }
   });
+
+  it('keeps a secret out of the plan, the journal, the audit log and the build log', async () => {
+    const secret = 'sk-live-9f8e7d6c5b4a';
+    const repo = await fleet([
+      { org: 'acme', name: 'lib', steps: ['echo "token is $API_TOKEN"'], extra: '' },
+    ]);
+    const spec = join(repo.fleetDir, 'products/acme/lib.yaml');
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace(
+        'timeout: 1m }',
+        'timeout: 1m, env: { API_TOKEN: { env: TEST_API_TOKEN } } }',
+      ),
+    );
+    await repo.commitFleet('the build needs a token');
+    const result = await reconcile({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: { ...process.env, TEST_API_TOKEN: secret },
+      logger,
+      dryRun: false,
+      once: false,
+      maxPasses: 60,
+    });
+    expect(result.converged).toBe(true);
+    const state = join(repo.fleetDir, '.codemonkeys');
+    const everything = [
+      JSON.stringify(result),
+      ...walk(state).map((file) => readFileSync(file).toString('latin1')),
+    ].join('\n');
+    expect(everything).toContain('token is [REDACTED]');
+    expect(everything).not.toContain(secret);
+  });
 });
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? walk(join(dir, entry.name)) : entry.isFile() ? [join(dir, entry.name)] : [],
+  );
+}
