@@ -69,37 +69,32 @@ export function gatePlan(input: GatingInput): Plan {
   const revision = constitutionRevision(input.fleet);
   const constitution = input.fleet.constitution.manifest.spec;
   const validUntil = verdictValidUntil(constitution, input.now);
-  const perProduct = new Map<string, { states: Partial<Record<FacetName, string>>; key: string }>();
   const verdicts = new Map<string, Verdict>();
   const hashes: string[] = [];
-  for (const action of input.proposed.actions) {
-    let product = perProduct.get(action.product);
-    const states = product?.states ?? observedStates(input.observations.get(action.product));
-    const subject = gateSubject(input.fleet, action, undefined, states);
-    if (!product) {
-      product = {
-        states,
-        key: `${revision}\u0000${JSON.stringify([subject.product.labels, subject.orgApprovers, states])}`,
-      };
-      perProduct.set(action.product, product);
+  for (const group of input.proposed.groups) {
+    const first = group[0] as Action;
+    const states = observedStates(input.observations.get(first.product));
+    const subject0 = gateSubject(input.fleet, first, undefined, states);
+    const productKey = `${revision}\u0000${JSON.stringify([subject0.product.labels, subject0.orgApprovers, states])}`;
+    // A product whose actions, inputs and time validity are unchanged keeps its verdicts and hashes.
+    const reused = input.cache?.group(group, productKey, input.now);
+    if (reused) {
+      for (const [index, action] of group.entries())
+        verdicts.set(action.id, reused.verdicts[index] as Verdict);
+      hashes.push(...reused.hashes);
+      continue;
     }
-    const key = `${product.key}\u0000${action.kind}\u0000${JSON.stringify([action.environment, action.changes, action.paths])}`;
-    let verdict = input.cache?.verdict(action.id, key, input.now);
-    if (!verdict) {
-      verdict = evaluate(constitution, subject, input.now);
-      input.cache?.rememberVerdict(action.id, key, validUntil, verdict);
+    const groupVerdicts: Verdict[] = [];
+    const groupHashes: string[] = [];
+    for (const action of group) {
+      const verdict = evaluate(constitution, gateSubject(input.fleet, action, undefined, states), input.now);
+      verdicts.set(action.id, verdict);
+      groupVerdicts.push(verdict);
+      groupHashes.push(sha256(canonicalJson({ ...action, verdict })));
     }
-    verdicts.set(action.id, verdict);
-    const judged = verdict;
-    const content = () => canonicalJson({ ...action, verdict: judged });
-    if (input.cache) {
-      const fingerprint = `${action.dependsOn.join(',')}\u0000${action.reason}\u0000${input.cache.verdictFingerprint(judged)}`;
-      hashes.push(input.cache.hash(action.id, content, sha256, fingerprint));
-    } else {
-      hashes.push(sha256(content()));
-    }
+    input.cache?.rememberGroup(group, productKey, validUntil, groupVerdicts, groupHashes);
+    hashes.push(...groupHashes);
   }
-  input.cache?.retainActions(new Set(verdicts.keys()));
   // The plan id covers the fleet revision, the policy, every action's content and verdict, the orphans.
   const header = canonicalJson({
     fleet: { source: input.fleet.source, revision: input.fleet.revision },

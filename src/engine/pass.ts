@@ -97,7 +97,7 @@ export async function computePlan(
     if (known && !observations.has(product.id)) observations.set(product.id, known);
   }
   const scoped = options.product
-    ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])) }
+    ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])), shapeToken: undefined }
     : runtime.fleet;
   const journal = (key: string) => runtime.store.journalEntry(key);
   const cache = runtime.planCache;

@@ -1,4 +1,4 @@
-import type { ConstitutionSpec, Product } from '../fleet/model.js';
+import type { ConstitutionSpec, Fleet, Product } from '../fleet/model.js';
 import type { Action, Verdict } from './action.js';
 import type { ProductObservation } from './facet.js';
 import type { ProductPlanStatus } from './plan-model.js';
@@ -9,25 +9,27 @@ interface Proposal {
   status: ProductPlanStatus;
 }
 
-interface CachedVerdict {
+interface CachedGroup {
   key: string;
   validUntil: number;
-  verdict: Verdict;
+  verdicts: Verdict[];
+  hashes: string[];
 }
 
 /**
  * What planning can reuse from one plan to the next, so that re-planning a large fleet after
  * one change redoes the work for that change only: a product's proposals while the product
- * (same object, see LoadCache) and its observation are the same; an action's verdict while
- * its inputs are the same and no time boundary (a minute, for schedules; an exception's
- * expiry) has passed; an action's content hash for the plan id.
+ * (same object, see LoadCache) and its observation are the same; its linked actions while the
+ * actions upstream are the same; its verdicts and content hashes while its action list, the
+ * constitution and what the constitution reads of it are the same and no time boundary (a
+ * minute, for schedules; an exception's expiry) has passed; the product order while the
+ * fleet's shape is the same.
  */
 export class PlanCache {
   readonly #proposals = new WeakMap<Product, Proposal>();
-  readonly #verdicts = new Map<string, CachedVerdict>();
-  readonly #hashes = new Map<string, { content: string; hash: string }>();
-  readonly #verdictPrints = new WeakMap<Verdict, string>();
+  readonly #groups = new WeakMap<Action[], CachedGroup>();
   readonly #linked = new WeakMap<Action[], { upstream: string; actions: Action[] }>();
+  #order: { token: number; order: string[] } | undefined;
 
   proposal(product: Product, observation: ProductObservation | undefined): Proposal | undefined {
     const cached = this.#proposals.get(product);
@@ -38,37 +40,20 @@ export class PlanCache {
     this.#proposals.set(product, proposal);
   }
 
-  verdict(actionId: string, key: string, now: Date): Verdict | undefined {
-    const cached = this.#verdicts.get(actionId);
-    return cached && cached.key === key && now.getTime() < cached.validUntil ? cached.verdict : undefined;
+  /** A product's verdicts and content hashes, while its actions (same list), inputs and time validity hold. */
+  group(actions: Action[], key: string, now: Date): { verdicts: Verdict[]; hashes: string[] } | undefined {
+    const cached = this.#groups.get(actions);
+    return cached && cached.key === key && now.getTime() < cached.validUntil ? cached : undefined;
   }
 
-  rememberVerdict(actionId: string, key: string, validUntil: number, verdict: Verdict): void {
-    this.#verdicts.set(actionId, { key, validUntil, verdict });
-  }
-
-  /** A content hash, recomputed only when the content string changes. */
-  hash(
-    actionId: string,
-    content: () => string,
-    digest: (text: string) => string,
-    fingerprint: string,
-  ): string {
-    const cached = this.#hashes.get(actionId);
-    if (cached && cached.content === fingerprint) return cached.hash;
-    const hash = digest(content());
-    this.#hashes.set(actionId, { content: fingerprint, hash });
-    return hash;
-  }
-
-  /** A verdict as a string, computed once per verdict object (cached verdicts are reused). */
-  verdictFingerprint(verdict: Verdict): string {
-    let print = this.#verdictPrints.get(verdict);
-    if (print === undefined) {
-      print = JSON.stringify(verdict);
-      this.#verdictPrints.set(verdict, print);
-    }
-    return print;
+  rememberGroup(
+    actions: Action[],
+    key: string,
+    validUntil: number,
+    verdicts: Verdict[],
+    hashes: string[],
+  ): void {
+    this.#groups.set(actions, { key, validUntil, verdicts, hashes });
   }
 
   /** A product's actions linked to the actions they wait on upstream, rebuilt only when those change. */
@@ -81,10 +66,13 @@ export class PlanCache {
     return result;
   }
 
-  /** Forgets actions that are no longer planned. */
-  retainActions(ids: ReadonlySet<string>): void {
-    for (const id of this.#verdicts.keys()) if (!ids.has(id)) this.#verdicts.delete(id);
-    for (const id of this.#hashes.keys()) if (!ids.has(id)) this.#hashes.delete(id);
+  /** The products in dependency order, computed again only when the fleet's shape changed. */
+  productOrder(fleet: Fleet, compute: () => string[]): string[] {
+    const token = fleet.shapeToken;
+    if (token !== undefined && this.#order?.token === token) return this.#order.order;
+    const order = compute();
+    if (token !== undefined) this.#order = { token, order };
+    return order;
   }
 }
 

@@ -6,7 +6,7 @@ import type { JournalEntry } from '../store/store.js';
 import type { Action } from './action.js';
 import { canonicalJson } from './canonical.js';
 import type { FacetPlan, ProductObservation } from './facet.js';
-import { productOrder, topologicalOrder } from './order.js';
+import { productOrder } from './order.js';
 import type { PlanCache } from './plan-cache.js';
 import type { Orphan, ProductPlanStatus } from './plan-model.js';
 
@@ -23,6 +23,8 @@ export interface PlanningInput {
 /** Actions in execution order with ids and dependencies, and each product's facet status. */
 export interface ProposedPlan {
   actions: Action[];
+  /** The same actions, one list per product, in order (a list is the same object while its product is unchanged). */
+  groups: Action[][];
   products: ProductPlanStatus[];
 }
 
@@ -52,8 +54,9 @@ export function actionId(action: Pick<Action, 'product' | 'kind' | 'params' | 'i
  * orders the actions across products (dependsOn) and facets (build before docs before release…).
  */
 export function proposeActions(input: PlanningInput): ProposedPlan {
-  const order = productOrder(input.fleet);
-  const rankOfProduct = new Map(order.map((id, index) => [id, index]));
+  const order = input.cache
+    ? input.cache.productOrder(input.fleet, () => productOrder(input.fleet))
+    : productOrder(input.fleet);
   const byProduct = new Map<string, Action[]>();
   const products: ProductPlanStatus[] = [];
   for (const id of order) {
@@ -71,18 +74,18 @@ export function proposeActions(input: PlanningInput): ProposedPlan {
     if (!orphan.prune) continue;
     const prune = pruneAction(orphan);
     byProduct.set(orphan.product, [prune]);
-    rankOfProduct.set(orphan.product, rankOfProduct.size);
   }
   linkAcrossProducts(input.fleet, byProduct, input.cache);
-  const all = new Map<string, Action>();
-  for (const actions of byProduct.values()) for (const action of actions) all.set(action.id, action);
-  const rank = (id: string): string => {
-    const action = all.get(id) as Action;
-    const productRank = String(rankOfProduct.get(action.product) ?? 0).padStart(8, '0');
-    return `${productRank}/${FACET_ORDER.indexOf(action.facet)}/${action.kind}/${action.id}`;
-  };
-  const ordered = topologicalOrder([...all.keys()], (id) => all.get(id)?.dependsOn ?? [], rank);
-  return { actions: ordered.map((id) => all.get(id) as Action), products };
+  // Products come in dependency order and each product's actions in facet order, and an action
+  // only ever waits on earlier products or earlier facets: the concatenation is already ordered.
+  const actions: Action[] = [];
+  const groups: Action[][] = [];
+  for (const list of byProduct.values()) {
+    if (list.length === 0) continue;
+    groups.push(list);
+    for (const action of list) actions.push(action);
+  }
+  return { actions, groups, products };
 }
 
 function planProduct(

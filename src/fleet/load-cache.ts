@@ -1,4 +1,5 @@
 import type { ManifestDocument } from './document.js';
+import type { LastLoad } from './load-incremental.js';
 import type { Product } from './model.js';
 import type { Problem } from './problems.js';
 
@@ -18,6 +19,15 @@ export interface FileResult {
 export class LoadCache {
   readonly #files = new Map<string, FileResult>();
   readonly #products = new WeakMap<ManifestDocument, Product>();
+  #shapes = 0;
+  /** The last valid load, which the incremental path starts from. */
+  last: LastLoad | undefined;
+
+  /** A new shape token, for a fleet whose shape may have changed. */
+  nextShapeToken(): number {
+    this.#shapes++;
+    return this.#shapes;
+  }
 
   /** The cached result of a file, if its text is the same. */
   lookup(file: string, text: string): FileResult | undefined {

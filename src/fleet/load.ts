@@ -3,6 +3,7 @@ import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
 import type { FileResult, LoadCache } from './load-cache.js';
+import { reloadChangedProducts } from './load-incremental.js';
 import type {
   ConstitutionManifest,
   Fleet,
@@ -50,6 +51,31 @@ export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
  * every file is collected, none stops the others from being found.
  */
 export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?: LoadCache): LoadResult {
+  if (cache?.last) {
+    const cachedLoad = (file: string, text: string): FileResult => {
+      const result = cache.lookup(file, text) ?? loadFile(file, text);
+      cache.store(file, result);
+      return result;
+    };
+    const fast = reloadChangedProducts(input, now, cache.last, cachedLoad, (document, make) =>
+      cache.product(document, make),
+    );
+    if (fast?.fleet) {
+      cache.last = { files: input.files, result: { ...fast, fleet: fast.fleet }, now };
+      return fast;
+    }
+  }
+  const result = loadAll(input, now, cache);
+  if (cache) {
+    if (result.fleet) result.fleet.shapeToken = cache.nextShapeToken();
+    cache.last = result.fleet
+      ? { files: input.files, result: { ...result, fleet: result.fleet }, now }
+      : undefined;
+  }
+  return result;
+}
+
+function loadAll(input: FleetFiles, now: Date, cache: LoadCache | undefined): LoadResult {
   const problems: Problem[] = [];
   const documents: ManifestDocument[] = [];
   // Sorted, so that which of two duplicates counts as the first never depends on listing order.

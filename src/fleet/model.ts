@@ -150,4 +150,9 @@ export interface Fleet {
   constitution: Located<ConstitutionManifest>;
   /** Products by id, in a stable order (sorted by id). */
   products: Map<string, Product>;
+  /**
+   * Set by a cached load: equal tokens mean the same product ids and the same dependencies
+   * (the fleet's shape), so what is derived from the shape alone can be reused.
+   */
+  shapeToken?: number;
 }

@@ -98,4 +98,36 @@ describe('re-planning with caches', () => {
     expect(verdictValidUntil(fleet.constitution.manifest.spec, NOW)).toBe(Date.parse('2026-11-26T12:00:30Z'));
     expect(verdictValidUntil({ rules: [] }, NOW)).toBe(Number.POSITIVE_INFINITY);
   });
+
+  it('takes the fast path only for shape-preserving product changes, and finds every problem otherwise', () => {
+    const cache = new LoadCache();
+    const first = loadFleetFiles(files(), NOW, cache);
+    const p2 = files().files.get('products/p2.yaml') as string;
+    const timeout = loadFleetFiles(files({ 'products/p2.yaml': p2.replace('5m', '7m') }), NOW, cache);
+    expect(timeout.fleet?.shapeToken).toBe(first.fleet?.shapeToken);
+    expect(timeout.fleet?.products.get('acme/p2')?.manifest.spec.build?.timeout).toBe('7m');
+    const rewired = loadFleetFiles(
+      files({ 'products/p2.yaml': p2.replace('dependsOn: [acme/p1]', 'dependsOn: [acme/p0]') }),
+      NOW,
+      cache,
+    );
+    expect(rewired.fleet?.shapeToken).not.toBe(first.fleet?.shapeToken);
+    expect(rewired.fleet?.products.get('acme/p2')?.manifest.spec.dependsOn).toEqual(['acme/p0']);
+    const broken = loadFleetFiles(
+      files({ 'products/p2.yaml': p2.replace('dependsOn: [acme/p1]', 'dependsOn: [acme/p9]') }),
+      NOW,
+      cache,
+    );
+    expect(broken.fleet).toBeUndefined();
+    expect(broken.problems.map((problem) => problem.code)).toEqual(['unknown-dependency']);
+    const typo = loadFleetFiles(
+      files({
+        'products/p3.yaml': (files().files.get('products/p3.yaml') as string).replace('timeout', 'timout'),
+      }),
+      NOW,
+      cache,
+    );
+    expect(typo.problems.map((problem) => problem.code)).toEqual(expect.arrayContaining(['unknown-field']));
+    expect(loadFleetFiles(files(), NOW, cache).problems).toEqual([]);
+  });
 });
