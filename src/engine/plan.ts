@@ -28,16 +28,6 @@ export interface ProposedPlan {
   products: ProductPlanStatus[];
 }
 
-const FACET_ORDER: readonly (FacetName | 'product')[] = [
-  'product',
-  'build',
-  'docs',
-  'release',
-  'deploy',
-  'infra',
-  'announce',
-];
-
 /** Stable action id: a change to what the action does gives a new id (and voids its approvals). */
 export function actionId(action: Pick<Action, 'product' | 'kind' | 'params' | 'idempotencyKey'>): string {
   const content = canonicalJson({

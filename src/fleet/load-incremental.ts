@@ -38,8 +38,7 @@ export function reloadChangedProducts(
   const products = new Map(last.result.fleet.products);
   for (const [file, result] of changed) {
     const document = result.document;
-    if (!document || !document.valid || document.kind !== 'Product' || result.problems.length > 0)
-      return undefined;
+    if (!document?.valid || document.kind !== 'Product' || result.problems.length > 0) return undefined;
     if (last.result.problems.some((problem) => problem.file === file)) return undefined;
     const manifest = document.value as unknown as ProductManifest;
     const id = `${manifest.metadata.org}/${manifest.metadata.name}`;
