@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ACTION_KINDS } from '../actions/kinds.js';
 import { FACETS } from '../facets/index.js';
-import type { FacetName, Fleet, Product } from '../fleet/model.js';
+import type { Fleet, Product } from '../fleet/model.js';
 import type { JournalEntry } from '../store/store.js';
 import type { Action } from './action.js';
 import { canonicalJson } from './canonical.js';
