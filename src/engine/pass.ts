@@ -4,6 +4,7 @@ import type { Product } from '../fleet/model.js';
 import type { Condition, StateStore } from '../store/store.js';
 import type { GatedAction } from './action.js';
 import { ACTUATORS } from './actuators.js';
+import { canonicalJson } from './canonical.js';
 import { productConditions } from './conditions.js';
 import { type ExecutedAction, executePlan } from './execute.js';
 import type { ProductObservation } from './facet.js';
@@ -172,6 +173,10 @@ function recordDecisions(
   now: Date,
 ): void {
   for (const action of plan.actions) {
+    // One entry per action and distinct verdict: a loop re-planning every few minutes does not repeat itself.
+    const fingerprint = `${plan.constitutionRevision}\u0000${canonicalJson(action.verdict)}`;
+    const known = runtime.decisionsRecorded?.get(action.id) ?? lastDecision(runtime, action.id);
+    if (known === fingerprint) continue;
     const subject = gateSubject(runtime.fleet, action, observations.get(action.product));
     runtime.store.recordDecision({
       actionId: action.id,
@@ -182,7 +187,15 @@ function recordDecisions(
       verdict: action.verdict,
       at: now.toISOString(),
     });
+    runtime.decisionsRecorded?.set(action.id, fingerprint);
   }
+}
+
+function lastDecision(runtime: Runtime, actionId: string): string | undefined {
+  const [last] = runtime.store.decisions({ actionId, limit: 1 });
+  const fingerprint = last ? `${last.constitutionRevision}\u0000${canonicalJson(last.verdict)}` : undefined;
+  if (fingerprint) runtime.decisionsRecorded?.set(actionId, fingerprint);
+  return fingerprint;
 }
 
 function writeConditions(store: StateStore, plan: Plan, now: Date): Map<string, Condition[]> {

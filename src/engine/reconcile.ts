@@ -40,7 +40,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const now = options.now ?? (() => new Date());
   const executed: ExecutedAction[] = [];
   // The first load validates the fleet and opens the state; later passes reload the fleet only.
-  const caches = { load: new LoadCache(), plan: new PlanCache() };
+  const caches = { load: new LoadCache(), plan: new PlanCache(), decisions: new Map<string, string>() };
   const first = await openRuntime({ ...options, readOnly: options.dryRun, now: now(), caches });
   const store = first.store;
   let last: PassResult | undefined;

@@ -26,6 +26,8 @@ export interface Runtime {
   logger: Logger;
   /** Kept across the passes of one loop: unchanged products are not planned again. */
   planCache?: PlanCache;
+  /** Kept across the passes of one loop: the last verdict recorded in the decision log per action. */
+  decisionsRecorded?: Map<string, string>;
 }
 
 export interface RuntimeOptions {
@@ -40,7 +42,7 @@ export interface RuntimeOptions {
   /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
   store?: SqliteStore;
   /** Kept across the passes of one loop. */
-  caches?: { load: LoadCache; plan: PlanCache };
+  caches?: { load: LoadCache; plan: PlanCache; decisions: Map<string, string> };
 }
 
 /** The fleet revision is invalid: nothing was done. Carries every problem for the caller to print. */
@@ -92,6 +94,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     env: options.env,
     logger: options.logger,
     planCache: options.caches?.plan,
+    decisionsRecorded: options.caches?.decisions ?? new Map(),
   };
 }
 

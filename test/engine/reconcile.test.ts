@@ -57,6 +57,27 @@ describe('reconcile over real git repositories and SQLite', () => {
     expect(second.passes).toBe(1);
   });
 
+  it('logs one decision per action and verdict, not one per pass', async () => {
+    const constitution =
+      'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: r }\nspec:\n  rules:\n    - { id: ask, match: { products: [acme/lib] }, effect: require-approval }\n';
+    const repo = await fleet([{ org: 'acme', name: 'lib' }], constitution);
+    for (let index = 0; index < 3; index++) expect((await run(repo)).last.plan.summary.blocked).toBe(1);
+    const runtime = await openRuntime({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger,
+      readOnly: true,
+    });
+    try {
+      expect(
+        runtime.store.decisions({}).map((decision) => [decision.product, decision.verdict.effect]),
+      ).toEqual([['acme/lib', 'require-approval']]);
+    } finally {
+      runtime.store.close();
+    }
+  });
+
   it('plans a build for a new commit to a product repo, and for a product added to the fleet', async () => {
     const repo = await fleet(TWO);
     await run(repo);
