@@ -1,7 +1,7 @@
 import type { ProductObservation } from '../src/engine/facet.js';
 import { gatePlan } from '../src/engine/gate.js';
+import { IncrementalPlanner } from '../src/engine/incremental.js';
 import { proposeActions } from '../src/engine/plan.js';
-import { PlanCache } from '../src/engine/plan-cache.js';
 import type { BuildObservation } from '../src/facets/build/observe.js';
 import { loadFleetFiles } from '../src/fleet/load.js';
 import { LoadCache } from '../src/fleet/load-cache.js';
@@ -41,9 +41,9 @@ function observations(fleet: Fleet): Map<string, ProductObservation> {
   return map;
 }
 
-function planFrom(fleet: Fleet, observed: Map<string, ProductObservation>, cache?: PlanCache) {
+function planFrom(fleet: Fleet, observed: Map<string, ProductObservation>) {
   const journal = () => undefined;
-  const proposed = proposeActions({ fleet, observations: observed, orphans: [], now: NOW, journal, cache });
+  const proposed = proposeActions({ fleet, observations: observed, orphans: [], now: NOW, journal });
   return gatePlan({
     fleet,
     proposed,
@@ -53,7 +53,6 @@ function planFrom(fleet: Fleet, observed: Map<string, ProductObservation>, cache
     dryRun: true,
     journal,
     approvals: () => [],
-    cache,
   });
 }
 
@@ -67,10 +66,18 @@ export function benchPlan(): void {
     const runs = size >= 10_000 ? 3 : 7;
     const load = measure(runs, () => loadFleetFiles(files, NOW));
     const plan = measure(runs, () => planFrom(fleet, observed));
-    // One product's manifest changes: load and plan again as a reconcile loop does, with its caches warm.
+    // One product's manifest changes: load and plan again as the reconcile loop does, caches warm.
     const loadCache = new LoadCache();
-    const planCache = new PlanCache();
-    planFrom(loadFleetFiles(files, NOW, loadCache).fleet as Fleet, observed, planCache);
+    const planner = new IncrementalPlanner();
+    const common = {
+      observations: observed,
+      orphans: [],
+      now: NOW,
+      dryRun: true,
+      journal: () => undefined,
+      approvals: () => [],
+    };
+    planner.plan({ ...common, fleet: loadFleetFiles(files, NOW, loadCache).fleet as Fleet });
     const variants = ['20m', '25m'].map((timeout) => {
       const changed = new Map(files.files);
       changed.set(
@@ -81,8 +88,9 @@ export function benchPlan(): void {
     });
     let turn = 0;
     const replan = measure(runs, () => {
-      const variant = variants[turn++ % 2] as typeof files;
-      planFrom(loadFleetFiles(variant, NOW, loadCache).fleet as Fleet, observed, planCache);
+      const loaded = loadFleetFiles(variants[turn++ % 2] as typeof files, NOW, loadCache);
+      const changed = loaded.changedProducts ? new Set(loaded.changedProducts) : undefined;
+      planner.plan({ ...common, fleet: loaded.fleet as Fleet, changed });
     });
     const actions = planFrom(fleet, observed).actions.length;
     rows.push({

@@ -90,18 +90,12 @@ export function gatePlan(input: GatingInput): Plan {
       const verdict = evaluate(constitution, gateSubject(input.fleet, action, undefined, states), input.now);
       verdicts.set(action.id, verdict);
       groupVerdicts.push(verdict);
-      groupHashes.push(sha256(canonicalJson({ ...action, verdict })));
+      groupHashes.push(actionDigest(action, verdict));
     }
     input.cache?.rememberGroup(group, productKey, validUntil, groupVerdicts, groupHashes);
     hashes.push(...groupHashes);
   }
-  // The plan id covers the fleet revision, the policy, every action's content and verdict, the orphans.
-  const header = canonicalJson({
-    fleet: { source: input.fleet.source, revision: input.fleet.revision },
-    constitutionRevision: revision,
-    orphans: input.orphans.map(({ product, prune }) => ({ product, prune })),
-  });
-  const id = sha256(`${header}\n${hashes.join('\n')}`);
+  const id = planIdOf(input.fleet, revision, input.orphans, xorDigests(hashes));
   const approvals = input.approvals([id, ...input.proposed.actions.map((action) => action.id)]);
   const gated = new Map<string, GatedAction>();
   for (const action of input.proposed.actions) {
@@ -125,8 +119,8 @@ export function gatePlan(input: GatingInput): Plan {
   };
 }
 
-function ownBlockers(
-  input: GatingInput,
+export function ownBlockers(
+  input: Pick<GatingInput, 'fleet' | 'journal' | 'now'>,
   action: Action,
   verdict: Verdict,
   approvals: Approval[],
@@ -176,6 +170,36 @@ function summarize(input: GatingInput, actions: GatedAction[]): PlanSummary {
     byEffect,
     orphans: input.orphans.length,
   };
+}
+
+/**
+ * The plan id: the fleet revision, the policy, the orphans, and every action's content and
+ * verdict, combined by XOR of per-action digests so that changing one action updates it in
+ * O(1). Order needs no hashing: it follows from the content (dependsOn) and the product ids.
+ */
+export function planIdOf(fleet: Fleet, revision: string, orphans: Orphan[], actionsDigest: string): string {
+  const header = canonicalJson({
+    fleet: { source: fleet.source, revision: fleet.revision },
+    constitutionRevision: revision,
+    orphans: orphans.map(({ product, prune }) => ({ product, prune })),
+  });
+  return sha256(`${header}\n${actionsDigest}`);
+}
+
+/** An action's digest for the plan id: its content and verdict. */
+export function actionDigest(action: Action, verdict: Verdict): string {
+  return sha256(canonicalJson({ ...action, verdict }));
+}
+
+/** XOR of hex digests (action ids are unique, so no digest cancels another). */
+export function xorDigests(digests: Iterable<string>, start: Buffer = Buffer.alloc(32)): string {
+  const total = Buffer.from(start);
+  for (const digest of digests) {
+    const bytes = Buffer.from(digest, 'hex');
+    for (let index = 0; index < 32; index++)
+      total[index] = (total[index] as number) ^ (bytes[index] as number);
+  }
+  return total.toString('hex');
 }
 
 function sha256(text: string): string {

@@ -8,7 +8,8 @@ import { canonicalJson } from './canonical.js';
 import { productConditions } from './conditions.js';
 import { type ExecutedAction, executePlan } from './execute.js';
 import type { ProductObservation } from './facet.js';
-import { gatePlan, gateSubject, runnableIds } from './gate.js';
+import { type GatingInput, gatePlan, gateSubject, runnableIds } from './gate.js';
+import type { LoopState } from './loop-state.js';
 import { observeProducts } from './observe.js';
 import { proposeActions } from './plan.js';
 import type { Orphan, Plan } from './plan-model.js';
@@ -101,20 +102,70 @@ export async function computePlan(
     ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])), shapeToken: undefined }
     : runtime.fleet;
   const journal = (key: string) => runtime.store.journalEntry(key);
-  const cache = runtime.planCache;
-  const proposed = proposeActions({ fleet: scoped, observations, orphans, now, journal, cache });
-  const plan = gatePlan({
-    fleet: scoped,
-    proposed,
-    observations,
-    orphans,
-    now,
-    dryRun: options.dryRun,
-    journal,
-    approvals: (targets) => runtime.store.approvals(targets),
-    cache,
-  });
-  return { plan, observations };
+  const approvals = (targets: string[]) => runtime.store.approvals(targets);
+  const common = { fleet: scoped, observations, orphans, now, dryRun: options.dryRun, journal, approvals };
+  const loop = runtime.loop;
+  if (loop && !options.product && !options.observations) {
+    const plan = loop.planner.plan({ ...common, changed: changedSince(loop, runtime, observations) });
+    if (runtime.env.CODEMONKEYS_VERIFY_INCREMENTAL === '1') verifyIncremental(plan, common);
+    return { plan, observations };
+  }
+  const cache = loop?.plan;
+  const proposed = proposeActions({ ...common, cache });
+  return { plan: gatePlan({ ...common, proposed, cache }), observations };
+}
+
+/**
+ * The products whose inputs changed since the loop's last plan: manifests (from the cached
+ * load), observations (what they say, not when), and journal entries or approvals (the audit
+ * log since the last entry seen). Undefined when any of it cannot be told.
+ */
+function changedSince(
+  loop: LoopState,
+  runtime: Runtime,
+  observations: Map<string, ProductObservation>,
+): Set<string> | undefined {
+  let changed: Set<string> | undefined = runtime.changedProducts
+    ? new Set(runtime.changedProducts)
+    : undefined;
+  for (const [id, observation] of observations) {
+    const print = observationPrint(observation);
+    if (loop.observed.get(id) === print) continue;
+    loop.observed.set(id, print);
+    changed?.add(id);
+  }
+  for (;;) {
+    const entries = runtime.store.audit({ afterSeq: loop.auditSeq, limit: 1000 });
+    for (const entry of entries) {
+      loop.auditSeq = Math.max(loop.auditSeq, entry.seq);
+      if (entry.product) changed?.add(entry.product);
+      else changed = undefined;
+    }
+    if (entries.length < 1000) break;
+  }
+  return changed;
+}
+
+function observationPrint(observation: ProductObservation): string {
+  const facets = Object.entries(observation.facets).map(([facet, seen]) => [
+    facet,
+    seen?.ok ? seen.value : seen?.error,
+  ]);
+  return canonicalJson(facets);
+}
+
+/** A check for tests and debugging: the incremental plan must be the plan a full computation gives. */
+function verifyIncremental(plan: Plan, common: Omit<GatingInput, 'proposed' | 'cache'>): void {
+  const full = gatePlan({ ...common, proposed: proposeActions(common) });
+  if (canonicalJson(full) !== canonicalJson(plan)) {
+    throw new CodemonkeysError(
+      `incremental plan ${plan.id.slice(0, 16)} differs from the full plan ${full.id.slice(0, 16)}`,
+      {
+        reason: 'IncrementalMismatch',
+        next: 'stalled',
+      },
+    );
+  }
 }
 
 function selectProducts(runtime: Runtime, only: string | undefined): Product[] {
@@ -175,7 +226,7 @@ function recordDecisions(
   for (const action of plan.actions) {
     // One entry per action and distinct verdict: a loop re-planning every few minutes does not repeat itself.
     const fingerprint = `${plan.constitutionRevision}\u0000${canonicalJson(action.verdict)}`;
-    const known = runtime.decisionsRecorded?.get(action.id) ?? lastDecision(runtime, action.id);
+    const known = runtime.loop?.decisions.get(action.id) ?? lastDecision(runtime, action.id);
     if (known === fingerprint) continue;
     const subject = gateSubject(runtime.fleet, action, observations.get(action.product));
     runtime.store.recordDecision({
@@ -187,14 +238,14 @@ function recordDecisions(
       verdict: action.verdict,
       at: now.toISOString(),
     });
-    runtime.decisionsRecorded?.set(action.id, fingerprint);
+    runtime.loop?.decisions.set(action.id, fingerprint);
   }
 }
 
 function lastDecision(runtime: Runtime, actionId: string): string | undefined {
   const [last] = runtime.store.decisions({ actionId, limit: 1 });
   const fingerprint = last ? `${last.constitutionRevision}\u0000${canonicalJson(last.verdict)}` : undefined;
-  if (fingerprint) runtime.decisionsRecorded?.set(actionId, fingerprint);
+  if (fingerprint) runtime.loop?.decisions.set(actionId, fingerprint);
   return fingerprint;
 }
 

@@ -78,7 +78,8 @@ export function proposeActions(input: PlanningInput): ProposedPlan {
   return { actions, groups, products };
 }
 
-function planProduct(
+/** One product's proposals and facet status (pure). */
+export function planProduct(
   product: Product,
   input: PlanningInput,
 ): { actions: Action[]; status: ProductPlanStatus } {
@@ -139,13 +140,21 @@ function linkAcrossProducts(
     if (deps.length === 0 || actions.length === 0) continue;
     const upstream = deps.flatMap((dep) => byProduct.get(dep) ?? []).map((action) => action.id);
     if (upstream.length === 0) continue;
-    const link = () =>
-      actions.map((action) => ({ ...action, dependsOn: [...new Set([...upstream, ...action.dependsOn])] }));
+    const link = () => linkActions(actions, upstream);
     byProduct.set(id, cache ? cache.linked(actions, upstream, link) : link());
   }
 }
 
-function pruneAction(orphan: Orphan): Action {
+/** A product's actions, each also waiting on the given upstream actions (new objects). */
+export function linkActions(actions: Action[], upstream: string[]): Action[] {
+  return actions.map((action) => ({
+    ...action,
+    dependsOn: [...new Set([...upstream, ...action.dependsOn])],
+  }));
+}
+
+/** The action that prunes an orphan whose spec asked for it. */
+export function pruneAction(orphan: Orphan): Action {
   const action: Action = {
     id: '',
     product: orphan.product,

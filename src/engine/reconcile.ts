@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../errors.js';
-import { LoadCache } from '../fleet/load-cache.js';
 import type { ExecutedAction } from './execute.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
+import { newLoopState } from './loop-state.js';
 import { type PassResult, reconcilePass } from './pass.js';
-import { PlanCache } from './plan-cache.js';
 import type { Plan } from './plan-model.js';
 import { openRuntime, type RuntimeOptions } from './runtime.js';
 
@@ -40,8 +39,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const now = options.now ?? (() => new Date());
   const executed: ExecutedAction[] = [];
   // The first load validates the fleet and opens the state; later passes reload the fleet only.
-  const caches = { load: new LoadCache(), plan: new PlanCache(), decisions: new Map<string, string>() };
-  const first = await openRuntime({ ...options, readOnly: options.dryRun, now: now(), caches });
+  const loop = newLoopState();
+  const first = await openRuntime({ ...options, readOnly: options.dryRun, now: now(), loop });
   const store = first.store;
   let last: PassResult | undefined;
   let pass = 0;
@@ -52,7 +51,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       const runtime =
         pass === 1
           ? first
-          : await openRuntime({ ...options, readOnly: options.dryRun, now: now(), store, caches });
+          : await openRuntime({ ...options, readOnly: options.dryRun, now: now(), store, loop });
       if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
       last = await reconcilePass({
         runtime,

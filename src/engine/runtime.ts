@@ -4,13 +4,12 @@ import type { CiBackend } from '../backends/ci.js';
 import { LocalCi } from '../backends/localci/index.js';
 import { CodemonkeysError } from '../errors.js';
 import { loadFleet } from '../fleet/load.js';
-import type { LoadCache } from '../fleet/load-cache.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Problem } from '../fleet/problems.js';
 import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
-import type { PlanCache } from './plan-cache.js';
+import type { LoopState } from './loop-state.js';
 
 /** Everything a pass needs: the fleet at one revision, the state store, the backends. */
 export interface Runtime {
@@ -24,10 +23,10 @@ export interface Runtime {
   perBackend: Readonly<Record<string, number>>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Kept across the passes of one loop: unchanged products are not planned again. */
-  planCache?: PlanCache;
-  /** Kept across the passes of one loop: the last verdict recorded in the decision log per action. */
-  decisionsRecorded?: Map<string, string>;
+  /** Kept across the passes of one loop (absent for one-shot commands). */
+  loop?: LoopState;
+  /** Products whose manifests changed since the loop's last load; undefined when not known. */
+  changedProducts?: string[];
 }
 
 export interface RuntimeOptions {
@@ -42,7 +41,7 @@ export interface RuntimeOptions {
   /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
   store?: SqliteStore;
   /** Kept across the passes of one loop. */
-  caches?: { load: LoadCache; plan: PlanCache; decisions: Map<string, string> };
+  loop?: LoopState;
 }
 
 /** The fleet revision is invalid: nothing was done. Carries every problem for the caller to print. */
@@ -71,6 +70,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     cwd: options.cwd,
     env: options.env,
     now: options.now,
+    cache: options.loop?.load,
   });
   if (!loaded.fleet) throw new InvalidFleetError(loaded.problems, loaded.revision);
   const fleet = loaded.fleet;
@@ -93,8 +93,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     perBackend: { local: concurrency },
     env: options.env,
     logger: options.logger,
-    planCache: options.caches?.plan,
-    decisionsRecorded: options.caches?.decisions ?? new Map(),
+    loop: options.loop,
+    changedProducts: loaded.changedProducts,
   };
 }
 

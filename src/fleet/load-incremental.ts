@@ -36,6 +36,7 @@ export function reloadChangedProducts(
     changed.push([file, loadFile(file, text)]);
   }
   const products = new Map(last.result.fleet.products);
+  const changedProducts: string[] = [];
   for (const [file, result] of changed) {
     const document = result.document;
     if (!document?.valid || document.kind !== 'Product' || result.problems.length > 0) return undefined;
@@ -57,7 +58,14 @@ export function reloadChangedProducts(
     dirty: input.dirty,
     products,
   };
-  return { ...last.result, fleet, sources: input.files, revision: input.revision, dirty: input.dirty };
+  return {
+    ...last.result,
+    fleet,
+    sources: input.files,
+    revision: input.revision,
+    dirty: input.dirty,
+    changedProducts,
+  };
 }
 
 /** What the cross-file checks read of a product: if this is unchanged, their results are too. */

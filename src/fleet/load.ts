@@ -38,6 +38,11 @@ export interface LoadResult {
   revision: string | null;
   /** Read from a work tree whose files differ from its HEAD revision. */
   dirty: boolean;
+  /**
+   * Set by a cached load that took the fast path: the products whose manifests changed since
+   * the last load (everything else is as it was). Undefined when that is not known.
+   */
+  changedProducts?: string[];
 }
 
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
@@ -61,7 +66,11 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?
       cache.product(document, make),
     );
     if (fast?.fleet) {
-      cache.last = { files: input.files, result: { ...fast, fleet: fast.fleet }, now };
+      cache.last = {
+        files: input.files,
+        result: { ...fast, fleet: fast.fleet, changedProducts: undefined },
+        now,
+      };
       return fast;
     }
   }
