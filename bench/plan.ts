@@ -87,7 +87,7 @@ export function benchPlan(): void {
       return { ...files, files: changed };
     });
     let turn = 0;
-    const replan = measure(runs, () => {
+    const replan = measure(15, () => {
       const loaded = loadFleetFiles(variants[turn++ % 2] as typeof files, NOW, loadCache);
       const changed = loaded.changedProducts ? new Set(loaded.changedProducts) : undefined;
       planner.plan({ ...common, fleet: loaded.fleet as Fleet, changed });
@@ -101,6 +101,7 @@ export function benchPlan(): void {
       'load+plan ms': load + plan,
       're-plan, 1 change ms': replan,
       'speed-up': (load + plan) / replan,
+      'RSS now MiB': process.memoryUsage().rss / 1024 / 1024,
       'peak RSS MiB': peakRssMiB(),
     });
   }
