@@ -1,0 +1,222 @@
+import JenkinsClient from 'jenkins';
+import { type JenkinsTarget, jenkinsError, statusOf } from './errors.js';
+
+export interface JenkinsConnection extends JenkinsTarget {
+  /** The user's API token (resolved from its secret reference; never logged). */
+  token?: string;
+  /** Per-request limit; a request that takes longer is a transient failure. */
+  timeoutMs?: number;
+}
+
+/** A build as Jenkins' JSON API describes it (`<job>/<n>/api/json`). */
+export interface JenkinsBuild {
+  number: number;
+  url: string;
+  building: boolean;
+  result: 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'ABORTED' | 'NOT_BUILT' | null;
+  duration: number;
+  timestamp: number;
+  parameters: Record<string, string>;
+}
+
+/** A queue item (`/queue/item/<id>/api/json`): `executable` once it became a build. */
+export interface JenkinsQueueItem {
+  id: number;
+  why: string | null;
+  cancelled: boolean;
+  executable: { number: number; url: string } | null;
+}
+
+const BUILD_TREE = 'number,url,building,result,duration,timestamp,actions[parameters[name,value]]';
+
+/**
+ * Jenkins' remote API, through the `jenkins` npm client where it serves (jobs, folders, queue,
+ * builds; the CSRF crumb when Jenkins issues one) and plain HTTP where it does not (the version
+ * header, progressive console text with its offsets). Every failure becomes a CodemonkeysError
+ * that says what happens next, and names the credential, never its value.
+ */
+export class JenkinsApi {
+  readonly #client: JenkinsClient;
+  readonly #connection: JenkinsConnection;
+  readonly #base: string;
+
+  constructor(connection: JenkinsConnection) {
+    this.#connection = connection;
+    this.#base = connection.url.replace(/\/+$/, '');
+    this.#client = new JenkinsClient({
+      baseUrl: this.#base,
+      headers: this.#authHeaders(),
+      // Ask for a crumb only where Jenkins issues one: API-token requests need none since 2.96.
+      crumbIssuer: async (client: JenkinsClient) => {
+        try {
+          const issuer = (client as unknown as { crumbIssuer: { get(): Promise<unknown> } }).crumbIssuer;
+          const data = (await issuer.get()) as { crumbRequestField?: string; crumb?: string };
+          return { headerName: data.crumbRequestField ?? 'Jenkins-Crumb', headerValue: data.crumb ?? '' };
+        } catch (error) {
+          if (statusOf(error) === 404) return { headerName: '', headerValue: '' };
+          throw error;
+        }
+      },
+      timeout: connection.timeoutMs ?? 15_000,
+    } as ConstructorParameters<typeof JenkinsClient>[0]);
+  }
+
+  /** Jenkins' version, from the X-Jenkins header of the root API. */
+  async version(): Promise<string> {
+    const response = await this.#fetch('/api/json?tree=mode', 'reading the version');
+    return response.headers.get('x-jenkins') ?? 'unknown';
+  }
+
+  /** A job's or folder's config.xml, or undefined when there is no such item. */
+  async config(path: string[]): Promise<string | undefined> {
+    try {
+      return (await this.#call('reading a job configuration', () =>
+        this.#client.job.config(path as unknown as string),
+      )) as string;
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates an item (job or folder, by its config.xml) at `path` (the last segment is its name). */
+  async create(path: string[], configXml: string): Promise<void> {
+    await this.#call('creating a job', () => this.#client.job.create(path as unknown as string, configXml));
+  }
+
+  /** Replaces an item's config.xml. */
+  async updateConfig(path: string[], configXml: string): Promise<void> {
+    await this.#call('updating a job configuration', () =>
+      this.#client.job.config(path as unknown as string, configXml),
+    );
+  }
+
+  /** Queues a build with parameters; resolves to the queue item id (from the Location header). */
+  async build(path: string[], parameters: Record<string, string>): Promise<number> {
+    const id = await this.#call('starting a build', () =>
+      this.#client.job.build({ name: path as unknown as string, parameters }),
+    );
+    return Number(id);
+  }
+
+  async queueItem(id: number): Promise<JenkinsQueueItem | undefined> {
+    try {
+      const item = (await this.#call('reading a queue item', () =>
+        this.#client.queue.item(id),
+      )) as Partial<JenkinsQueueItem> & { id: number };
+      return {
+        id: item.id,
+        why: item.why ?? null,
+        cancelled: item.cancelled === true,
+        executable: item.executable ?? null,
+      };
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** The job's most recent builds (newest first), with their parameters; undefined when the job is gone. */
+  async builds(path: string[], limit = 20): Promise<JenkinsBuild[] | undefined> {
+    try {
+      const job = (await this.#call('listing builds', () =>
+        this.#client.job.get({
+          name: path as unknown as string,
+          tree: `builds[${BUILD_TREE}]{0,${limit}}`,
+        } as never),
+      )) as { builds?: RawBuild[] };
+      return (job.builds ?? []).map(toBuild);
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async buildInfo(path: string[], number: number): Promise<JenkinsBuild> {
+    return toBuild(
+      (await this.#call('reading a build', () =>
+        this.#client.build.get(path as unknown as string, number),
+      )) as RawBuild,
+    );
+  }
+
+  /** Console text from a byte offset, as Jenkins' progressiveText serves it (X-Text-Size, X-More-Data). */
+  async log(
+    path: string[],
+    number: number,
+    start = 0,
+  ): Promise<{ text: string; nextOffset: number; more: boolean }> {
+    const jobPath = path.map((segment) => `/job/${encodeURIComponent(segment)}`).join('');
+    const response = await this.#fetch(
+      `${jobPath}/${number}/logText/progressiveText?start=${start}`,
+      'reading a build log',
+    );
+    const text = await response.text();
+    const size = Number(response.headers.get('x-text-size'));
+    return {
+      text,
+      nextOffset: Number.isFinite(size) ? size : start + Buffer.byteLength(text),
+      more: response.headers.get('x-more-data') === 'true',
+    };
+  }
+
+  #authHeaders(): Record<string, string> {
+    const { user, token } = this.#connection;
+    if (!user) return {};
+    return { authorization: `Basic ${Buffer.from(`${user}:${token ?? ''}`).toString('base64')}` };
+  }
+
+  async #call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw jenkinsError(error, what, this.#connection);
+    }
+  }
+
+  async #fetch(path: string, what: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, {
+        headers: this.#authHeaders(),
+        signal: AbortSignal.timeout(this.#connection.timeoutMs ?? 15_000),
+      });
+    } catch (error) {
+      throw jenkinsError(error, what, this.#connection);
+    }
+    if (!response.ok) {
+      throw jenkinsError(
+        { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined },
+        what,
+        this.#connection,
+      );
+    }
+    return response;
+  }
+}
+
+interface RawBuild {
+  number: number;
+  url: string;
+  building?: boolean;
+  result?: JenkinsBuild['result'];
+  duration?: number;
+  timestamp?: number;
+  actions?: ({ parameters?: { name: string; value: unknown }[] } | null)[];
+}
+
+function toBuild(raw: RawBuild): JenkinsBuild {
+  const parameters: Record<string, string> = {};
+  for (const action of raw.actions ?? []) {
+    for (const parameter of action?.parameters ?? []) parameters[parameter.name] = String(parameter.value);
+  }
+  return {
+    number: raw.number,
+    url: raw.url,
+    building: raw.building === true,
+    result: raw.result ?? null,
+    duration: raw.duration ?? 0,
+    timestamp: raw.timestamp ?? 0,
+    parameters,
+  };
+}
