@@ -71,7 +71,7 @@ export class JenkinsApi {
   async config(path: string[]): Promise<string | undefined> {
     try {
       return (await this.#call('reading a job configuration', () =>
-        this.#client.job.config(path as unknown as string),
+        this.#client.job.config(jobName(path)),
       )) as string;
     } catch (error) {
       if ((error as { reason?: string }).reason === 'NotFound') return undefined;
@@ -81,20 +81,18 @@ export class JenkinsApi {
 
   /** Creates an item (job or folder, by its config.xml) at `path` (the last segment is its name). */
   async create(path: string[], configXml: string): Promise<void> {
-    await this.#call('creating a job', () => this.#client.job.create(path as unknown as string, configXml));
+    await this.#call('creating a job', () => this.#client.job.create(jobName(path), configXml));
   }
 
   /** Replaces an item's config.xml. */
   async updateConfig(path: string[], configXml: string): Promise<void> {
-    await this.#call('updating a job configuration', () =>
-      this.#client.job.config(path as unknown as string, configXml),
-    );
+    await this.#call('updating a job configuration', () => this.#client.job.config(jobName(path), configXml));
   }
 
   /** Queues a build with parameters; resolves to the queue item id (from the Location header). */
   async build(path: string[], parameters: Record<string, string>): Promise<number> {
     const id = await this.#call('starting a build', () =>
-      this.#client.job.build({ name: path as unknown as string, parameters }),
+      this.#client.job.build({ name: jobName(path), parameters }),
     );
     return Number(id);
   }
@@ -121,7 +119,7 @@ export class JenkinsApi {
     try {
       const job = (await this.#call('listing builds', () =>
         this.#client.job.get({
-          name: path as unknown as string,
+          name: jobName(path),
           tree: `builds[${BUILD_TREE}]{0,${limit}}`,
         } as never),
       )) as { builds?: RawBuild[] };
@@ -134,9 +132,7 @@ export class JenkinsApi {
 
   async buildInfo(path: string[], number: number): Promise<JenkinsBuild> {
     return toBuild(
-      (await this.#call('reading a build', () =>
-        this.#client.build.get(path as unknown as string, number),
-      )) as RawBuild,
+      (await this.#call('reading a build', () => this.#client.build.get(jobName(path), number))) as RawBuild,
     );
   }
 
@@ -219,4 +215,9 @@ function toBuild(raw: RawBuild): JenkinsBuild {
     timestamp: raw.timestamp ?? 0,
     parameters,
   };
+}
+
+/** The jenkins client's item name: segments joined by '/', which it turns into /job/a/job/b (names have no '/'). */
+function jobName(path: string[]): string {
+  return path.join('/');
 }

@@ -56,6 +56,8 @@ export function jenkinsError(error: unknown, what: string, target: JenkinsTarget
 
 /** The HTTP status of a papi error or of our own fetch errors, if there was a response. */
 export function statusOf(error: unknown): number | undefined {
+  // The jenkins client answers a 404 with its own error marked notFound.
+  if ((error as { notFound?: unknown } | undefined)?.notFound === true) return 404;
   const candidate = error as
     | { statusCode?: unknown; status?: unknown; res?: { statusCode?: unknown } }
     | undefined;
