@@ -1,11 +1,10 @@
 import { evaluate } from '../constitution/evaluate.js';
-import type { Effect, Fleet, Product } from '../fleet/model.js';
-import type { Approval, JournalEntry } from '../store/store.js';
+import type { Effect, Product } from '../fleet/model.js';
 import type { Action, GatedAction, Verdict } from './action.js';
-import type { ProductObservation } from './facet.js';
 import {
   actionDigest,
   constitutionRevision,
+  type GatingInput,
   gateSubject,
   observedStates,
   ownBlockers,
@@ -16,16 +15,9 @@ import { MinHeap } from './heap.js';
 import { productOrder } from './order.js';
 import { linkActions, planProduct, pruneAction } from './plan.js';
 import { PlanCache, verdictValidUntil } from './plan-cache.js';
-import type { Orphan, Plan, PlanSummary, ProductPlanStatus } from './plan-model.js';
+import type { Plan, PlanSummary, ProductPlanStatus } from './plan-model.js';
 
-export interface IncrementalInput {
-  fleet: Fleet;
-  observations: ReadonlyMap<string, ProductObservation>;
-  orphans: Orphan[];
-  now: Date;
-  dryRun: boolean;
-  journal(idempotencyKey: string): JournalEntry | undefined;
-  approvals(targets: string[]): Approval[];
+export interface IncrementalInput extends Omit<GatingInput, 'proposed' | 'cache'> {
   /**
    * Products whose spec, observation, journal entries or approvals may have changed since the
    * last call; undefined when that is not known (everything is looked at again).

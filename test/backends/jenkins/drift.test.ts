@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jenkinsfileDrift } from '../../../src/backends/jenkins/drift.js';
 import { renderJenkinsfile } from '../../../src/backends/jenkins/jenkinsfile.js';
-import { loadFleetFiles } from '../../../src/fleet/load.js';
-import type { Product } from '../../../src/fleet/model.js';
-
-/** A product of a one-product fleet whose build block is `build` (written as JSON, which is YAML). */
-function productWith(build: unknown): Product {
-  const files = new Map([
-    [
-      'fleet.yaml',
-      'apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: { name: t }\nspec:\n  orgs: [{ name: acme }]\n',
-    ],
-    [
-      'constitution.yaml',
-      'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: c }\nspec: {}\n',
-    ],
-    [
-      'products/acme/widget.yaml',
-      `apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: { name: widget, org: acme }\nspec:\n  repo: { url: ../repos/widget.git }\n  build: ${JSON.stringify(build)}\n`,
-    ],
-  ]);
-  const result = loadFleetFiles({ source: '/fleet', revision: null, dirty: false, files });
-  const product = result.fleet?.products.get('acme/widget');
-  if (!product) throw new Error(JSON.stringify(result.problems, null, 2));
-  return product;
-}
+import { productWith } from './product.js';
 
 const product = productWith({ steps: ['npm ci', 'npm test'], timeout: '15m' });
 const expected = renderJenkinsfile(product);

@@ -10,30 +10,7 @@ import {
   unrepresentableInGroovy,
 } from '../../../src/backends/jenkins/jenkinsfile.js';
 import { CodemonkeysError } from '../../../src/errors.js';
-import { loadFleetFiles } from '../../../src/fleet/load.js';
-import type { Product } from '../../../src/fleet/model.js';
-
-/** A product of a one-product fleet whose build block is `build` (written as JSON, which is YAML). */
-function productWith(build: unknown, name = 'widget'): Product {
-  const files = new Map([
-    [
-      'fleet.yaml',
-      'apiVersion: codemonkeys.dev/v1\nkind: Fleet\nmetadata: { name: t }\nspec:\n  orgs: [{ name: acme }]\n',
-    ],
-    [
-      'constitution.yaml',
-      'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: c }\nspec: {}\n',
-    ],
-    [
-      `products/acme/${name}.yaml`,
-      `apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: { name: ${name}, org: acme }\nspec:\n  repo: { url: ../repos/${name}.git }\n  build: ${JSON.stringify(build)}\n`,
-    ],
-  ]);
-  const result = loadFleetFiles({ source: '/fleet', revision: null, dirty: false, files });
-  const product = result.fleet?.products.get(`acme/${name}`);
-  if (!product) throw new Error(JSON.stringify(result.problems, null, 2));
-  return product;
-}
+import { productWith } from './product.js';
 
 // A model of Groovy's lexer for string literals, to prove what Jenkins reads back.
 // groovy2: the parser Jenkins runs (Groovy 2.4): UnicodeEscapingReader translates \uXXXX in the
