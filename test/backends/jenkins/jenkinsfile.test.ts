@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   groovyQuoted,
   groovyTripleQuoted,
+  unrepresentableInGroovy,
+} from '../../../src/backends/jenkins/groovy.js';
+import {
   jenkinsCredentialId,
   jenkinsfileSpecHash,
   renderJenkinsfile,
   stageNames,
-  unrepresentableInGroovy,
 } from '../../../src/backends/jenkins/jenkinsfile.js';
 import { CodemonkeysError } from '../../../src/errors.js';
 import { productWith } from './product.js';
