@@ -114,6 +114,25 @@ export class JenkinsApi {
     }
   }
 
+  /** Items waiting in the queue, with their job's URL and their parameters. */
+  async queue(): Promise<{ id: number; jobUrl: string; parameters: Record<string, string> }[]> {
+    const data = (await this.#call('reading the queue', () =>
+      (this.#client.queue.list as (opts: unknown) => Promise<unknown>)({
+        tree: 'items[id,task[url],actions[parameters[name,value]]]',
+      }),
+    )) as { id: number; task?: { url?: string }; actions?: RawBuild['actions'] }[] | { items?: unknown[] };
+    const items = (Array.isArray(data) ? data : (data.items ?? [])) as {
+      id: number;
+      task?: { url?: string };
+      actions?: RawBuild['actions'];
+    }[];
+    return items.map((item) => ({
+      id: item.id,
+      jobUrl: item.task?.url ?? '',
+      parameters: toBuild({ number: 0, url: '', actions: item.actions }).parameters,
+    }));
+  }
+
   /** The job's most recent builds (newest first), with their parameters; undefined when the job is gone. */
   async builds(path: string[], limit = 20): Promise<JenkinsBuild[] | undefined> {
     try {

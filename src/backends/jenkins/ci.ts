@@ -1,0 +1,136 @@
+import type { Product } from '../../fleet/model.js';
+import type { BuildRecord, BuildRequest, CiBackend } from '../ci.js';
+import type { JenkinsApi, JenkinsBuild } from './client.js';
+import { renderJenkinsfile } from './jenkinsfile.js';
+import { jenkinsJobUrlPath, renderFolderConfig, renderJobConfig } from './job-config.js';
+
+const LOG_TAIL_BYTES = 4096;
+
+/**
+ * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional
+ * top folder), built with the parameters REPO_URL, BRANCH and COMMIT. A commit's build is found
+ * by its COMMIT parameter, in the job's recent builds or, before it starts, in the queue — so a
+ * restarted reconciler finds the build it started and never starts a second one.
+ */
+export class JenkinsCi implements CiBackend {
+  readonly name = 'jenkins' as const;
+  readonly #api: JenkinsApi;
+  readonly #folder: string | undefined;
+
+  constructor(options: { api: JenkinsApi; folder?: string }) {
+    this.#api = options.api;
+    this.#folder = options.folder;
+  }
+
+  /** Makes the org folder and the product's job exist with the generated config.xml. */
+  async ensureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
+    const path = this.jobPath(product.id);
+    for (let depth = 1; depth < path.length; depth++) {
+      const folder = path.slice(0, depth);
+      if ((await this.#api.config(folder)) === undefined)
+        await this.#api.create(folder, renderFolderConfig(folder[depth - 1] as string));
+    }
+    const wanted = renderJobConfig(product, renderJenkinsfile(product));
+    const current = await this.#api.config(path);
+    if (current === undefined) {
+      await this.#api.create(path, wanted);
+      return 'created';
+    }
+    if (current.trim() === wanted.trim()) return 'unchanged';
+    await this.#api.updateConfig(path, wanted);
+    return 'updated';
+  }
+
+  /** `[top folder…, org, name]` of a product's job. */
+  jobPath(product: string): string[] {
+    return [...(this.#folder ?? '').split('/').filter(Boolean), ...product.split('/')];
+  }
+
+  async observe(product: string, commit: string): Promise<BuildRecord | undefined> {
+    const path = this.jobPath(product);
+    const builds = await this.#api.builds(path);
+    if (builds === undefined) return undefined;
+    const build = builds.find((each) => each.parameters.COMMIT === commit);
+    if (build) return this.#record(product, commit, path, build);
+    const jobUrl = jenkinsJobUrlPath(path);
+    const queued = (await this.#api.queue()).find(
+      (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
+    );
+    if (!queued) return undefined;
+    return {
+      product,
+      commit,
+      state: 'queued',
+      buildId: `queue:${queued.id}`,
+      startedAt: new Date().toISOString(),
+      logRef: jobUrl,
+    };
+  }
+
+  async trigger(request: BuildRequest): Promise<BuildRecord> {
+    const existing = await this.observe(request.product, request.commit);
+    if (existing && (existing.state === 'queued' || existing.state === 'running')) return existing;
+    const path = this.jobPath(request.product);
+    const id = await this.#api.build(path, {
+      REPO_URL: request.repoUrl,
+      BRANCH: request.branch,
+      COMMIT: request.commit,
+    });
+    return {
+      product: request.product,
+      commit: request.commit,
+      state: 'queued',
+      buildId: `queue:${id}`,
+      startedAt: new Date().toISOString(),
+      logRef: jenkinsJobUrlPath(path),
+    };
+  }
+
+  async log(record: BuildRecord, offset = 0): Promise<{ text: string; nextOffset: number; more: boolean }> {
+    const number = buildNumber(record.buildId);
+    if (number === undefined) return { text: '', nextOffset: offset, more: true };
+    return this.#api.log(this.jobPath(record.product), number, offset);
+  }
+
+  async #record(product: string, commit: string, path: string[], build: JenkinsBuild): Promise<BuildRecord> {
+    const state = stateOf(build);
+    const record: BuildRecord = {
+      product,
+      commit,
+      state,
+      buildId: `#${build.number}`,
+      startedAt: new Date(build.timestamp).toISOString(),
+      logRef: build.url,
+    };
+    if (!build.building) {
+      record.durationMs = build.duration;
+      record.finishedAt = new Date(build.timestamp + build.duration).toISOString();
+    }
+    if (state === 'failed') {
+      // Only a failed build costs a second request: the end of its log, for the stalled message.
+      const whole = await this.#api.log(path, build.number, 0);
+      const tail = Buffer.from(whole.text).subarray(-LOG_TAIL_BYTES).toString('utf8');
+      record.failure = {
+        step: -1,
+        command: `Jenkins build #${build.number} (${build.result})`,
+        exitCode: null,
+        signal: null,
+        logTail: tail,
+      };
+    }
+    return record;
+  }
+}
+
+/** SUCCESS → succeeded; FAILURE and UNSTABLE (tests failed) → failed; ABORTED, NOT_BUILT → aborted. */
+function stateOf(build: JenkinsBuild): BuildRecord['state'] {
+  if (build.building || build.result === null) return 'running';
+  if (build.result === 'SUCCESS') return 'succeeded';
+  if (build.result === 'FAILURE' || build.result === 'UNSTABLE') return 'failed';
+  return 'aborted';
+}
+
+function buildNumber(buildId: string): number | undefined {
+  const match = /^#(\d+)$/.exec(buildId);
+  return match ? Number(match[1]) : undefined;
+}
