@@ -5,6 +5,7 @@ import type { FacetName } from '../fleet/model.js';
  * (exactly or by glob), so the validator warns about a rule that matches none of them.
  */
 export const ACTION_KINDS: Readonly<Record<string, FacetName | 'product'>> = {
+  'build.configure': 'build',
   'build.trigger': 'build',
   'heal.attempt': 'build',
   'docs.regenerate': 'docs',

@@ -1,3 +1,5 @@
+import type { Product } from '../fleet/model.js';
+
 /**
  * A CI backend runs a product's build for one commit and tells what became of it. The local
  * runner is the embedded default; Jenkins implements the same interface.
@@ -44,8 +46,15 @@ export interface BuildRecord {
   logRef: string;
 }
 
+/** Whether a backend's job for a product matches the spec (backends that keep jobs, as Jenkins does). */
+export type JobState = 'missing' | 'current' | 'drifted';
+
 export interface CiBackend {
   readonly name: 'local' | 'jenkins';
+  /** For backends that keep a job per product: whether it exists and matches the spec. */
+  observeJob?(product: Product): Promise<JobState>;
+  /** Creates or updates the product's job to match the spec. */
+  configureJob?(product: Product): Promise<'created' | 'updated' | 'unchanged'>;
   /** The newest build of this commit, if any; read-only, cheap enough to call every pass. */
   observe(product: string, commit: string): Promise<BuildRecord | undefined>;
   /**

@@ -1,10 +1,11 @@
 import type { ActionKind } from '../actions/kinds.js';
-import { triggerBuild } from '../facets/build/actuate.js';
+import { configureJob, triggerBuild } from '../facets/build/actuate.js';
 import type { Actuator } from './actuator.js';
 import { pruneProduct } from './prune.js';
 
 /** Every actuator, by the action kind it carries out. Registered explicitly; a test walks this map. */
 export const ACTUATORS: ReadonlyMap<ActionKind, Actuator> = new Map<ActionKind, Actuator>([
+  ['build.configure', configureJob],
   ['build.trigger', triggerBuild],
   ['product.prune', pruneProduct],
 ]);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CiBackend } from '../backends/ci.js';
-import { LocalCi } from '../backends/localci/index.js';
 import { CodemonkeysError } from '../errors.js';
 import { loadFleet } from '../fleet/load.js';
 import type { Fleet } from '../fleet/model.js';
@@ -9,6 +8,7 @@ import type { Problem } from '../fleet/problems.js';
 import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
+import { ciBackends } from './ci-backends.js';
 import type { LoopState } from './loop-state.js';
 
 /** Everything a pass needs: the fleet at one revision, the state store, the backends. */
@@ -79,18 +79,20 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = options.store ?? openStateStore(path, options.readOnly);
   const stateDir = dirname(path);
   const concurrency = fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
-  const local = new LocalCi({
-    stateDir: join(stateDir, 'ci'),
+  const ci = await ciBackends(fleet, {
+    stateDir,
+    fleetDir,
+    env: options.env,
     logger: options.logger,
-    maxConcurrent: concurrency,
+    concurrency,
   });
   return {
     fleet,
     fleetDir,
     stateDir,
     store,
-    ci: new Map<string, CiBackend>([['local', local]]),
-    perBackend: { local: concurrency },
+    ci,
+    perBackend: { local: concurrency, jenkins: concurrency },
     env: options.env,
     logger: options.logger,
     loop: options.loop,

@@ -208,4 +208,23 @@ describe('planning', () => {
     const result = plan({ fleet: makeFleet([{ id: 'acme/lib' }], rules) });
     expect(result.actions[0]?.verdict).toMatchObject({ effect: 'warn', rules: ['only-when-red'] });
   });
+
+  it('builds again, under a new key, when a build the journal started is nowhere to be seen', () => {
+    const fleet = makeFleet([{ id: 'acme/lib' }]);
+    const key = `build.trigger:acme/lib@${'a'.repeat(40)}`;
+    const once = plan({
+      fleet,
+      journal: { [key]: { state: 'succeeded', startedAt: 't0', finishedAt: 't1' } },
+    });
+    expect(once.actions[0]?.idempotencyKey).toBe(`${key}:again:t1`);
+    expect(once.actions[0]?.reason).toMatch(/is gone; build it again/);
+    const twice = plan({
+      fleet,
+      journal: {
+        [key]: { state: 'succeeded', finishedAt: 't1' },
+        [`${key}:again:t1`]: { state: 'succeeded', finishedAt: 't2' },
+      },
+    });
+    expect(twice.actions[0]?.idempotencyKey).toBe(`${key}:again:t1:again:t2`);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Product } from '../../fleet/model.js';
-import type { BuildRecord, BuildRequest, CiBackend } from '../ci.js';
+import type { BuildRecord, BuildRequest, CiBackend, JobState } from '../ci.js';
 import type { JenkinsApi, JenkinsBuild } from './client.js';
 import { renderJenkinsfile } from './jenkinsfile.js';
 import { jenkinsJobUrlPath, renderFolderConfig, renderJobConfig } from './job-config.js';
@@ -20,6 +20,18 @@ export class JenkinsCi implements CiBackend {
   constructor(options: { api: JenkinsApi; folder?: string }) {
     this.#api = options.api;
     this.#folder = options.folder;
+  }
+
+  async observeJob(product: Product): Promise<JobState> {
+    const current = await this.#api.config(this.jobPath(product.id));
+    if (current === undefined) return 'missing';
+    return current.trim() === renderJobConfig(product, renderJenkinsfile(product)).trim()
+      ? 'current'
+      : 'drifted';
+  }
+
+  configureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
+    return this.ensureJob(product);
   }
 
   /** Makes the org folder and the product's job exist with the generated config.xml. */

@@ -44,3 +44,17 @@ export async function triggerBuild(action: Action, context: ActuateContext): Pro
   const record = await backend.trigger(request);
   return { buildId: record.buildId, state: record.state, logRef: record.logRef };
 }
+
+/** build.configure: makes the product's job on its CI backend match the spec (created or updated). */
+export async function configureJob(action: Action, context: ActuateContext): Promise<unknown> {
+  const ci = String(action.params.ci);
+  const backend = context.ci.get(ci);
+  const product = context.fleet.products.get(action.product);
+  if (!backend?.configureJob || !product) {
+    throw new CodemonkeysError(`no ${ci} backend that keeps jobs is configured for ${action.product}`, {
+      reason: 'CiBackendMissing',
+      next: 'stalled',
+    });
+  }
+  return { job: await backend.configureJob(product) };
+}

@@ -8,5 +8,5 @@ export const buildFacet: Facet<BuildObservation> = {
   configured: (product) => product.manifest.spec.build !== undefined,
   observe: observeBuild,
   state: buildState,
-  plan: (product, observed) => planBuild(product, observed),
+  plan: (product, observed, context) => planBuild(product, observed, context),
 };

@@ -1,4 +1,4 @@
-import type { BuildRecord } from '../../backends/ci.js';
+import type { BuildRecord, JobState } from '../../backends/ci.js';
 import { branchHead, resolveRepoUrl } from '../../backends/git/remote.js';
 import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
@@ -11,6 +11,8 @@ export interface BuildObservation {
   branch: string;
   head: string;
   build: BuildRecord | null;
+  /** For backends that keep a job per product (Jenkins): whether it matches the spec. */
+  job?: JobState;
 }
 
 /** The backend a product builds on: its own `build.ci`, else the fleet's default, else local. */
@@ -32,5 +34,7 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   const branch = product.manifest.spec.repo.branch ?? 'main';
   const head = await branchHead(repoUrl, branch);
   const build = (await backend.observe(product.id, head)) ?? null;
-  return { ci, repoUrl, branch, head, build };
+  const observed: BuildObservation = { ci, repoUrl, branch, head, build };
+  if (backend.observeJob) observed.job = await backend.observeJob(product);
+  return observed;
 }

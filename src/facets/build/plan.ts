@@ -1,4 +1,6 @@
-import type { FacetPlan, ProposedAction } from '../../engine/facet.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../engine/canonical.js';
+import type { FacetPlan, PlanContext, ProposedAction } from '../../engine/facet.js';
 import type { Product } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';
 import type { BuildObservation } from './observe.js';
@@ -22,7 +24,48 @@ export function buildState(observed: BuildObservation): string {
 }
 
 /** CI must be green for the branch head: trigger a build when there is none, wait while it runs, stall on failure. */
-export function planBuild(product: Product, observed: BuildObservation): FacetPlan {
+export function planBuild(
+  product: Product,
+  observed: BuildObservation,
+  context?: Pick<PlanContext, 'journal'>,
+): FacetPlan {
+  const planned = planBuildRun(product, observed, context?.journal);
+  if (observed.job === undefined || observed.job === 'current') return planned;
+  // The backend's job must match the spec before a build of it means anything.
+  const configure: ProposedAction = {
+    kind: 'build.configure',
+    params: { ci: observed.ci, product: product.id },
+    reason:
+      observed.job === 'missing'
+        ? `the ${observed.ci} job of ${product.id} does not exist`
+        : `the ${observed.ci} job of ${product.id} differs from its spec`,
+    idempotencyKey: `build.configure:${product.id}:${canonicalHash(product.manifest.spec.build)}:${observed.job}`,
+    changeClass: 'change',
+  };
+  // The job is missing or drifted again after an earlier configure succeeded: configure again.
+  configure.idempotencyKey = freshKey(configure.idempotencyKey, context?.journal);
+  const actions = planned.actions.map((action) => ({
+    ...action,
+    after: [...(action.after ?? []), configure.idempotencyKey],
+  }));
+  return {
+    actions: [configure, ...actions],
+    status: { state: 'progressing', reason: 'JobNotCurrent', message: configure.reason },
+  };
+}
+
+function canonicalHash(value: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(value ?? null))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+function planBuildRun(
+  product: Product,
+  observed: BuildObservation,
+  journal?: PlanContext['journal'],
+): FacetPlan {
   const short = `${observed.branch}@${observed.head.slice(0, 7)}`;
   const build = observed.build;
   switch (build?.state) {
@@ -82,12 +125,28 @@ export function planBuild(product: Product, observed: BuildObservation): FacetPl
         idempotencyKey: `build.trigger:${product.id}@${observed.head}${retry ? `:after:${build.buildId}` : ''}`,
         changeClass: 'run',
       };
+      // A trigger the journal says succeeded, whose build is nowhere to be seen, lost its build
+      // (a job deleted, build records removed): trigger again, under a key derived from the last.
+      const vanished = freshKey(action.idempotencyKey, journal);
+      if (vanished !== action.idempotencyKey) {
+        action.idempotencyKey = vanished;
+        action.reason = `the build of ${short} that was started is gone; build it again`;
+      }
       return {
         actions: [action],
         status: { state: 'progressing', reason: 'BuildNeeded', message: action.reason },
       };
     }
   }
+}
+
+/** The first key of the chain key, key:again:<t1>, key:again:<t1>:again:<t2>… that has not run yet. */
+function freshKey(key: string, journal: PlanContext['journal'] | undefined): string {
+  let current = key;
+  for (let entry = journal?.(current); entry && entry.state === 'succeeded'; entry = journal?.(current)) {
+    current = `${current}:again:${entry.finishedAt ?? entry.startedAt}`;
+  }
+  return current;
 }
 
 function seconds(ms: number | undefined): string {

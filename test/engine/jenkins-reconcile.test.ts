@@ -1,0 +1,102 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reconcile } from '../../src/engine/reconcile.js';
+import { createLogger } from '../../src/log/logger.js';
+import {
+  DEFAULT_JENKINS_USER,
+  type JenkinsEmulator,
+  startJenkinsEmulator,
+} from '../emulators/jenkins/index.js';
+import { ensureBuilt } from '../helpers/build.js';
+import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+
+const logger = createLogger({ level: 'silent' });
+let jenkins: JenkinsEmulator;
+const repos: FleetRepo[] = [];
+beforeAll(async () => {
+  await ensureBuilt();
+  jenkins = await startJenkinsEmulator();
+}, 120_000);
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.cleanup();
+});
+afterAll(() => jenkins?.stop());
+
+/** A fleet whose product builds on the emulated Jenkins. */
+async function jenkinsFleet(): Promise<FleetRepo> {
+  const repo = await createFleetRepo([
+    { org: 'acme', name: 'widget', steps: ['test -f README.md', 'echo built on jenkins'] },
+  ]);
+  repos.push(repo);
+  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
+  writeFileSync(
+    fleetYaml,
+    `${readFileSync(fleetYaml, 'utf8')}  ci:\n    default: jenkins\n    jenkins: { url: "${jenkins.url}", user: ${DEFAULT_JENKINS_USER.name}, token: { env: TEST_JENKINS_TOKEN }, folder: fleet-${repos.length} }\n`,
+  );
+  await repo.commitFleet('build on jenkins');
+  return repo;
+}
+
+function run(repo: FleetRepo, token: string) {
+  return reconcile({
+    fleet: repo.fleetDir,
+    cwd: repo.root,
+    env: { ...process.env, TEST_JENKINS_TOKEN: token },
+    logger,
+    dryRun: false,
+    once: false,
+    maxPasses: 100,
+  });
+}
+
+describe('reconciling products that build on Jenkins', () => {
+  it('creates the job, builds the head once on Jenkins, and converges to Ready', async () => {
+    const repo = await jenkinsFleet();
+    const result = await run(repo, DEFAULT_JENKINS_USER.apiToken);
+    expect(result.converged).toBe(true);
+    expect(result.executed.map((action) => `${action.kind} ${action.outcome}`)).toEqual([
+      'build.configure succeeded',
+      'build.trigger succeeded',
+    ]);
+    expect(result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+    });
+    const job = jenkins.jobs().find((item) => item.fullName === `fleet-${repos.length}/acme/widget`);
+    expect(job?.builds.map((build) => build.result)).toEqual(['SUCCESS']);
+    expect(job?.builds[0]?.log).toContain('built on jenkins');
+    const again = await run(repo, DEFAULT_JENKINS_USER.apiToken);
+    expect(again.executed).toEqual([]);
+  });
+
+  it('recreates a job deleted behind its back, and builds the head there again', async () => {
+    const repo = await jenkinsFleet();
+    await run(repo, DEFAULT_JENKINS_USER.apiToken);
+    jenkins.deleteItem(`fleet-${repos.length}/acme/widget`);
+    const result = await run(repo, DEFAULT_JENKINS_USER.apiToken);
+    expect(result.converged).toBe(true);
+    expect(result.executed.map((action) => `${action.kind} ${action.outcome}`)).toEqual([
+      'build.configure succeeded',
+      'build.trigger succeeded',
+    ]);
+    expect(
+      jenkins
+        .jobs()
+        .find((item) => item.fullName === `fleet-${repos.length}/acme/widget`)
+        ?.builds.map((b) => b.result),
+    ).toEqual(['SUCCESS']);
+    jenkins.deleteItem(`fleet-${repos.length}/acme/widget`);
+    expect((await run(repo, DEFAULT_JENKINS_USER.apiToken)).converged).toBe(true);
+  });
+
+  it('stalls the product, naming the user and the token variable, when Jenkins refuses the token', async () => {
+    const repo = await jenkinsFleet();
+    const result = await run(repo, 'wrong-token-value');
+    const stalled = result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'JenkinsUnauthorized' });
+    expect(stalled?.message).toMatch(
+      /check user codemonkeys and the API token in environment variable TEST_JENKINS_TOKEN/,
+    );
+    expect(JSON.stringify(result)).not.toContain('wrong-token-value');
+  });
+});
