@@ -1,6 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileOnJenkinsNotification } from '../../src/engine/notifications.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
 import {
@@ -98,5 +101,62 @@ describe('reconciling products that build on Jenkins', () => {
       /check user codemonkeys and the API token in environment variable TEST_JENKINS_TOKEN/,
     );
     expect(JSON.stringify(result)).not.toContain('wrong-token-value');
+  });
+});
+
+describe('Jenkins build notifications', () => {
+  it('turn a finished build into a reconcile pass of its product, which then reads Ready', async () => {
+    const received: unknown[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const notifying = await startJenkinsEmulator({ notifyUrl: `http://127.0.0.1:${port}/hooks/jenkins` });
+    try {
+      const repo = await createFleetRepo([{ org: 'acme', name: 'widget' }]);
+      repos.push(repo);
+      const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
+      writeFileSync(
+        fleetYaml,
+        `${readFileSync(fleetYaml, 'utf8')}  ci:\n    default: jenkins\n    jenkins: { url: "${notifying.url}", user: ${DEFAULT_JENKINS_USER.name}, token: { env: TEST_JENKINS_TOKEN }, folder: hooks }\n`,
+      );
+      await repo.commitFleet('build on jenkins');
+      const env = { ...process.env, TEST_JENKINS_TOKEN: DEFAULT_JENKINS_USER.apiToken };
+      const first = await reconcile({
+        fleet: repo.fleetDir,
+        cwd: repo.root,
+        env,
+        logger,
+        dryRun: false,
+        once: true,
+        maxPasses: 1,
+      });
+      expect(first.executed.map((action) => action.kind)).toEqual(['build.configure', 'build.trigger']);
+      await notifying.waitForIdle();
+      const finalized = received.filter(
+        (body) => (body as { build: { phase: string } }).build.phase === 'FINALIZED',
+      );
+      expect(finalized).toHaveLength(1);
+      const options = { fleet: repo.fleetDir, cwd: repo.root, env, logger, folder: 'hooks' };
+      const started = received.find(
+        (body) => (body as { build: { phase: string } }).build.phase === 'STARTED',
+      );
+      expect(await reconcileOnJenkinsNotification(started, options)).toBeUndefined();
+      const pass = await reconcileOnJenkinsNotification(finalized[0], options);
+      expect(pass?.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
+        status: 'True',
+      });
+    } finally {
+      await notifying.stop();
+      server.close();
+    }
   });
 });
