@@ -106,15 +106,35 @@ export function gatePlan(input: GatingInput): Plan {
     gated.set(action.id, { ...action, verdict, blockedBy });
   }
   const actions = [...gated.values()];
-  return {
+  return planOf(input, {
     id,
-    createdAt: input.now.toISOString(),
-    dryRun: input.dryRun,
-    fleet: { source: input.fleet.source, revision: input.fleet.revision, dirty: input.fleet.dirty },
-    constitutionRevision: revision,
+    revision,
     summary: summarize(input, actions),
     actions,
     products: input.proposed.products,
+  });
+}
+
+/** The plan object around its computed parts: one shape for the full and the incremental planner. */
+export function planOf(
+  input: Pick<GatingInput, 'fleet' | 'now' | 'dryRun' | 'orphans'>,
+  parts: {
+    id: string;
+    revision: string;
+    summary: PlanSummary;
+    actions: GatedAction[];
+    products: Plan['products'];
+  },
+): Plan {
+  return {
+    id: parts.id,
+    createdAt: input.now.toISOString(),
+    dryRun: input.dryRun,
+    fleet: { source: input.fleet.source, revision: input.fleet.revision, dirty: input.fleet.dirty },
+    constitutionRevision: parts.revision,
+    summary: parts.summary,
+    actions: parts.actions,
+    products: parts.products,
     orphans: input.orphans,
   };
 }

@@ -9,6 +9,7 @@ import {
   observedStates,
   ownBlockers,
   planIdOf,
+  planOf,
   xorDigests,
 } from './gate.js';
 import { MinHeap } from './heap.js';
@@ -295,17 +296,7 @@ export class IncrementalPlanner {
       >,
       orphans: input.orphans.length,
     };
-    return {
-      id,
-      createdAt: input.now.toISOString(),
-      dryRun: input.dryRun,
-      fleet: { source: input.fleet.source, revision: input.fleet.revision, dirty: input.fleet.dirty },
-      constitutionRevision: revision,
-      summary,
-      actions,
-      products,
-      orphans: input.orphans,
-    };
+    return planOf(input, { id, revision, summary, actions, products });
   }
 }
 

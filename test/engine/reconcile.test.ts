@@ -21,6 +21,11 @@ async function fleet(...args: Parameters<typeof createFleetRepo>): Promise<Fleet
   return repo;
 }
 
+/** The fleet's runtime with its state opened read-only, as `plan` opens it. */
+function readOnlyRuntime(repo: FleetRepo) {
+  return openRuntime({ fleet: repo.fleetDir, cwd: repo.root, env: process.env, logger, readOnly: true });
+}
+
 function run(repo: FleetRepo, options: { dryRun?: boolean; once?: boolean } = {}) {
   return reconcile({
     fleet: repo.fleetDir,
@@ -62,13 +67,7 @@ describe('reconcile over real git repositories and SQLite', () => {
       'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: r }\nspec:\n  rules:\n    - { id: ask, match: { products: [acme/lib] }, effect: require-approval }\n';
     const repo = await fleet([{ org: 'acme', name: 'lib' }], constitution);
     for (let index = 0; index < 3; index++) expect((await run(repo)).last.plan.summary.blocked).toBe(1);
-    const runtime = await openRuntime({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger,
-      readOnly: true,
-    });
+    const runtime = await readOnlyRuntime(repo);
     try {
       expect(
         runtime.store.decisions({}).map((decision) => [decision.product, decision.verdict.effect]),
@@ -84,13 +83,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     const head = await repo.commitToProduct('acme', 'lib', 'README.md', '# lib, again\n');
     repo.writeProduct({ org: 'acme', name: 'lib2' });
     await repo.commitFleet('add lib2 (its repo does not exist)');
-    const runtime = await openRuntime({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger,
-      readOnly: true,
-    });
+    const runtime = await readOnlyRuntime(repo);
     try {
       const { plan } = await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() });
       expect(plan.actions.map((action) => action.idempotencyKey)).toEqual([`build.trigger:acme/lib@${head}`]);
@@ -215,13 +208,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     const repo = await fleet(TWO);
     await run(repo);
     rmSync(join(repo.root, 'repos'), { recursive: true });
-    const runtime = await openRuntime({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger,
-      readOnly: true,
-    });
+    const runtime = await readOnlyRuntime(repo);
     try {
       const cached = await computePlan({
         runtime,
