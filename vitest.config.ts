@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // Every reconcile loop in the tests checks its incremental plans against full ones.
     env: { CODEMONKEYS_VERIFY_INCREMENTAL: '1' },
     reporters: ['default', new SummaryLineReporter()],

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,4 +14,13 @@ function findPackageRoot(start: string): string {
     dir = parent;
   }
   return dir;
+}
+
+/**
+ * A folder of the reconciler's caches (mirrors, plugins: anything that can be fetched again):
+ * $CODEMONKEYS_CACHE_DIR/<kind>, else $XDG_CACHE_HOME/codemonkeys/<kind>, else ~/.cache/codemonkeys/<kind>.
+ */
+export function cacheDir(kind: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CODEMONKEYS_CACHE_DIR) return join(env.CODEMONKEYS_CACHE_DIR, kind);
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'codemonkeys', kind);
 }

@@ -8,6 +8,7 @@ export const ACTION_KINDS: Readonly<Record<string, FacetName | 'product'>> = {
   'build.configure': 'build',
   'build.trigger': 'build',
   'heal.attempt': 'build',
+  'jenkinsfile.propose': 'build',
   'docs.regenerate': 'docs',
   'release.cut': 'release',
   'release.publish': 'release',

@@ -1,5 +1,6 @@
 import type { ActionKind } from '../actions/kinds.js';
 import { configureJob, triggerBuild } from '../facets/build/actuate.js';
+import { proposeJenkinsfile } from '../facets/build/jenkinsfile.js';
 import type { Actuator } from './actuator.js';
 import { pruneProduct } from './prune.js';
 
@@ -7,5 +8,6 @@ import { pruneProduct } from './prune.js';
 export const ACTUATORS: ReadonlyMap<ActionKind, Actuator> = new Map<ActionKind, Actuator>([
   ['build.configure', configureJob],
   ['build.trigger', triggerBuild],
+  ['jenkinsfile.propose', proposeJenkinsfile],
   ['product.prune', pruneProduct],
 ]);

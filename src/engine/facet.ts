@@ -15,6 +15,8 @@ export interface ObserveContext {
   ci: ReadonlyMap<string, CiBackend>;
   store: StateStore;
   logger: Logger;
+  /** The reconciler's environment (where caches live); process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What a facet may use while planning: data only, no I/O. */

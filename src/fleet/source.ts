@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { CheckRepoActions, simpleGit } from 'simple-git';
 import { FleetSourceError } from '../errors.js';
 import { redactor } from '../log/redact.js';
+import { cacheDir } from '../paths.js';
 import { manifestRole } from './document.js';
 
 /** The manifest files of a fleet repo as read from one place at one revision. */
@@ -34,8 +34,7 @@ export interface SourceOptions {
 
 /** $CODEMONKEYS_CACHE_DIR/fleets, else $XDG_CACHE_HOME/codemonkeys/fleets, else ~/.cache/codemonkeys/fleets. */
 export function fleetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CODEMONKEYS_CACHE_DIR) return join(env.CODEMONKEYS_CACHE_DIR, 'fleets');
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'codemonkeys', 'fleets');
+  return cacheDir('fleets', env);
 }
 
 /** Reads the manifest files of a fleet repo from a directory or from git at a revision. */

@@ -51,18 +51,22 @@ export interface GitResult {
   spawnError: string | null;
 }
 
-/** Runs git with an argument array (never a shell), without prompting for credentials. */
+/**
+ * Runs git with an argument array (never a shell), without prompting for credentials; `input`
+ * feeds stdin; `keepFinalNewline` keeps stdout byte for byte (file contents).
+ */
 export async function runGit(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; input?: string; keepFinalNewline?: boolean } = {},
 ): Promise<GitResult> {
   const result = await execa('git', args, {
     cwd: options.cwd,
     env: { GIT_TERMINAL_PROMPT: '0' },
-    stdin: 'ignore',
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
     reject: false,
     maxBuffer: 64 * 1024 * 1024,
+    stripFinalNewline: options.keepFinalNewline !== true,
   });
   const exitCode = result.exitCode ?? null;
   const started = exitCode !== null || result.signal !== undefined || result.timedOut;
@@ -122,26 +126,44 @@ export function refuseOptionLike(what: string, value: string): void {
  * (stalled) when it has no such branch.
  */
 export async function branchHead(repoUrl: string, branch: string): Promise<string> {
-  refuseOptionLike('repository URL', repoUrl);
-  refuseOptionLike('branch', branch);
-  const ref = `refs/heads/${branch}`;
-  const args = ['ls-remote', '--exit-code', '--end-of-options', repoUrl, ref];
-  const shown = redactor.redactText(repoUrl);
-  const result = await runGit(args);
-  // ls-remote --exit-code exits 2 when the repository answered but no ref matched.
-  if (result.exitCode === 2) throw branchNotFound(shown, branch);
-  if (result.exitCode !== 0) {
-    throw gitFailure(`cannot read repository ${shown}`, args, result, 'RepoUnreachable', 'transient');
-  }
-  // ls-remote matches patterns against the tail of ref names (and as globs): keep the exact ref only.
-  for (const line of result.stdout.split('\n')) {
-    const [oid, name] = line.split('\t');
-    if (name === ref && oid && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oid)) return oid;
-  }
-  throw branchNotFound(shown, branch);
+  const head = (await branchHeads(repoUrl, [branch])).get(branch);
+  if (head === undefined) throw branchNotFound(repoUrl, branch);
+  return head;
 }
 
-function branchNotFound(shownRepo: string, branch: string): CodemonkeysError {
+/**
+ * The heads of several branches of a remote repository in one `git ls-remote`; a branch the
+ * repository lacks is absent from the map. Throws `RepoUnreachable` (transient) when the
+ * repository cannot be read.
+ */
+export async function branchHeads(
+  repoUrl: string,
+  branches: readonly string[],
+): Promise<Map<string, string>> {
+  refuseOptionLike('repository URL', repoUrl);
+  for (const branch of branches) refuseOptionLike('branch', branch);
+  const refs = new Map(branches.map((branch) => [`refs/heads/${branch}`, branch]));
+  const args = ['ls-remote', '--end-of-options', repoUrl, ...refs.keys()];
+  const result = await runGit(args);
+  if (result.exitCode !== 0) {
+    const shown = redactor.redactText(repoUrl);
+    throw gitFailure(`cannot read repository ${shown}`, args, result, 'RepoUnreachable', 'transient');
+  }
+  // ls-remote matches patterns against the tail of ref names (and as globs): keep exact refs only.
+  const heads = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const [oid, name] = line.split('\t');
+    const branch = name === undefined ? undefined : refs.get(name);
+    if (branch !== undefined && oid && COMMIT_OID.test(oid)) heads.set(branch, oid);
+  }
+  return heads;
+}
+
+const COMMIT_OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** `BranchNotFound` (stalled): the repository answered and has no such branch. */
+export function branchNotFound(repoUrl: string, branch: string): CodemonkeysError {
+  const shownRepo = redactor.redactText(repoUrl);
   return new CodemonkeysError(`repository ${shownRepo} has no branch '${redactor.redactText(branch)}'`, {
     reason: 'BranchNotFound',
     next: 'stalled',

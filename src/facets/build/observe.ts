@@ -1,8 +1,14 @@
 import type { BuildRecord, JobState } from '../../backends/ci.js';
-import { branchHead, resolveRepoUrl } from '../../backends/git/remote.js';
+import { branchHeads, branchNotFound, resolveRepoUrl } from '../../backends/git/remote.js';
 import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { CiBackendName, Product } from '../../fleet/model.js';
+import {
+  JENKINSFILE_BRANCH,
+  type JenkinsfileObservation,
+  observeJenkinsfile,
+  repoMirrorDir,
+} from './jenkinsfile.js';
 
 /** What the build facet sees: the branch head and the newest build of that commit. */
 export interface BuildObservation {
@@ -13,6 +19,8 @@ export interface BuildObservation {
   build: BuildRecord | null;
   /** For backends that keep a job per product (Jenkins): whether it matches the spec. */
   job?: JobState;
+  /** For products built on Jenkins: the committed Jenkinsfile against the generated one. */
+  jenkinsfile?: JenkinsfileObservation;
 }
 
 /** The backend a product builds on: its own `build.ci`, else the fleet's default, else local. */
@@ -32,9 +40,16 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   }
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const branch = product.manifest.spec.repo.branch ?? 'main';
-  const head = await branchHead(repoUrl, branch);
+  const jenkins = ci === 'jenkins';
+  const heads = await branchHeads(repoUrl, jenkins ? [branch, JENKINSFILE_BRANCH] : [branch]);
+  const head = heads.get(branch);
+  if (head === undefined) throw branchNotFound(repoUrl, branch);
   const build = (await backend.observe(product.id, head)) ?? null;
   const observed: BuildObservation = { ci, repoUrl, branch, head, build };
   if (backend.observeJob) observed.job = await backend.observeJob(product);
+  if (jenkins) {
+    const repo = { url: repoUrl, head, proposalHead: heads.get(JENKINSFILE_BRANCH) };
+    observed.jenkinsfile = await observeJenkinsfile(product, repo, repoMirrorDir(context.env));
+  }
   return observed;
 }

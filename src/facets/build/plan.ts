@@ -3,6 +3,7 @@ import { canonicalJson } from '../../engine/canonical.js';
 import type { FacetPlan, PlanContext, ProposedAction } from '../../engine/facet.js';
 import type { Product } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';
+import { planJenkinsfile } from './jenkinsfile.js';
 import type { BuildObservation } from './observe.js';
 
 const DEFAULT_TIMEOUT = '30m';
@@ -25,6 +26,32 @@ export function buildState(observed: BuildObservation): string {
 
 /** CI must be green for the branch head: trigger a build when there is none, wait while it runs, stall on failure. */
 export function planBuild(
+  product: Product,
+  observed: BuildObservation,
+  context?: Pick<PlanContext, 'journal'>,
+): FacetPlan {
+  return withJenkinsfile(product, observed, planJob(product, observed, context), context);
+}
+
+/** The Jenkinsfile in the repo follows the spec too: proposed on a branch, beside the build's own actions. */
+function withJenkinsfile(
+  product: Product,
+  observed: BuildObservation,
+  planned: FacetPlan,
+  context?: Pick<PlanContext, 'journal'>,
+): FacetPlan {
+  if (!observed.jenkinsfile) return planned;
+  const { action, note } = planJenkinsfile(
+    product,
+    { ...observed, jenkinsfile: observed.jenkinsfile },
+    context?.journal,
+  );
+  const status = note ? { ...planned.status, message: `${planned.status.message}; ${note}` } : planned.status;
+  return { actions: action ? [...planned.actions, action] : planned.actions, status };
+}
+
+/** The build itself, with the backend's job configured first when it is missing or drifted. */
+function planJob(
   product: Product,
   observed: BuildObservation,
   context?: Pick<PlanContext, 'journal'>,

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ensureMirror } from '../../backends/git/mirror.js';
+import { proposeFile, readFileAt } from '../../backends/git/propose.js';
+import { jenkinsfileDrift } from '../../backends/jenkins/drift.js';
+import { renderJenkinsfile } from '../../backends/jenkins/jenkinsfile.js';
+import type { Action } from '../../engine/action.js';
+import type { ActuateContext } from '../../engine/actuator.js';
+import type { PlanContext, ProposedAction } from '../../engine/facet.js';
+import { CodemonkeysError } from '../../errors.js';
+import type { Product } from '../../fleet/model.js';
+import { cacheDir } from '../../paths.js';
+
+/** Where a product repo keeps its Jenkinsfile: the root, where Jenkins' Pipeline-from-SCM looks. */
+export const JENKINSFILE_PATH = 'Jenkinsfile';
+/** The branch that carries a proposed Jenkinsfile; Code Monkeys Ship owns it and rewrites it. */
+export const JENKINSFILE_BRANCH = 'codemonkeys/jenkinsfile';
+
+/** How a Jenkins product's committed Jenkinsfile compares with the one its spec gives. */
+export interface JenkinsfileObservation {
+  /** missing: the branch head has none; current: the same text; drifted: another text. */
+  state: 'missing' | 'current' | 'drifted';
+  /** Hash of the generated Jenkinsfile (the proposal's identity). */
+  expectedHash: string;
+  /** For drifted: a short diff, committed against generated. */
+  diff?: string;
+  /** The proposal branch's head, when it exists, and whether it carries the generated file. */
+  proposal: { branch: string; head?: string; carries: boolean };
+}
+
+/** The mirrors the build facet reads product repos from: a cache, so reading it is no state write. */
+export function repoMirrorDir(env: NodeJS.ProcessEnv | undefined): string {
+  return cacheDir('repos', env ?? process.env);
+}
+
+/**
+ * Reads the Jenkinsfile at the branch head and at the proposal branch's head from a mirror of
+ * the product repo (fetched only when a head is new to it) and compares them with the generated one.
+ */
+export async function observeJenkinsfile(
+  product: Product,
+  repo: { url: string; head: string; proposalHead: string | undefined },
+  mirrorDir: string,
+): Promise<JenkinsfileObservation> {
+  const expected = renderJenkinsfile(product);
+  const gitDir = await ensureMirror(repo.url, mirrorDir, repo.head);
+  const committed = await readFileAt(gitDir, repo.head, JENKINSFILE_PATH);
+  const drift = jenkinsfileDrift(product, committed);
+  const proposal: JenkinsfileObservation['proposal'] = { branch: JENKINSFILE_BRANCH, carries: false };
+  if (repo.proposalHead !== undefined && drift.state !== 'current') {
+    proposal.head = repo.proposalHead;
+    await ensureMirror(repo.url, mirrorDir, repo.proposalHead);
+    const proposed = await readFileAt(gitDir, repo.proposalHead, JENKINSFILE_PATH);
+    proposal.carries = proposed !== undefined && jenkinsfileDrift(product, proposed).state === 'current';
+  } else if (repo.proposalHead !== undefined) {
+    proposal.head = repo.proposalHead;
+  }
+  const observed: JenkinsfileObservation = { state: drift.state, expectedHash: textHash(expected), proposal };
+  if (drift.diff) observed.diff = drift.diff;
+  return observed;
+}
+
+/**
+ * `jenkinsfile.propose` when the committed Jenkinsfile is missing or differs and the proposal
+ * branch does not carry the generated one yet. A proposal is made once per generated text: a
+ * branch deleted after it was proposed is a "no" that holds until the spec changes.
+ */
+export function planJenkinsfile(
+  product: Product,
+  observed: { repoUrl: string; branch: string; head: string; jenkinsfile: JenkinsfileObservation },
+  journal: PlanContext['journal'] | undefined,
+): { action?: ProposedAction; note?: string } {
+  const file = observed.jenkinsfile;
+  if (file.state === 'current') return {};
+  const where = `branch ${file.proposal.branch}`;
+  if (file.proposal.carries) return { note: `the generated Jenkinsfile waits on ${where} for review` };
+  const idempotencyKey = `jenkinsfile.propose:${product.id}:${file.expectedHash}`;
+  if (journal?.(idempotencyKey)?.state === 'succeeded') {
+    return { note: `the Jenkinsfile proposed on ${where} was withdrawn; change the spec to propose again` };
+  }
+  const what =
+    file.state === 'missing'
+      ? `${observed.branch} has no Jenkinsfile`
+      : `the Jenkinsfile on ${observed.branch} differs from the one its spec gives (${changedLines(file.diff)})`;
+  const params: Record<string, unknown> = {
+    repoUrl: observed.repoUrl,
+    base: observed.head,
+    branch: file.proposal.branch,
+    expectedHead: file.proposal.head ?? null,
+    jenkinsfileHash: file.expectedHash,
+  };
+  if (file.diff) params.diff = file.diff;
+  return {
+    action: {
+      kind: 'jenkinsfile.propose',
+      params,
+      reason: `${what}: propose the generated one on ${where}`,
+      idempotencyKey,
+      changeClass: 'change',
+      paths: [JENKINSFILE_PATH],
+    },
+  };
+}
+
+interface ProposeParams {
+  repoUrl: string;
+  base: string;
+  branch: string;
+  expectedHead: string | null;
+  jenkinsfileHash: string;
+}
+
+/** jenkinsfile.propose: commits the generated Jenkinsfile on top of the planned head and pushes the proposal branch. */
+export async function proposeJenkinsfile(action: Action, context: ActuateContext): Promise<unknown> {
+  const params = action.params as unknown as ProposeParams;
+  const product = context.fleet.products.get(action.product);
+  if (!product) {
+    throw new CodemonkeysError(`${action.product} is no longer in the fleet`, {
+      reason: 'ProductGone',
+      next: 'stalled',
+    });
+  }
+  const content = renderJenkinsfile(product);
+  if (textHash(content) !== params.jenkinsfileHash) {
+    // The spec changed between plan and apply: the next pass plans the new text.
+    throw new CodemonkeysError(`the spec of ${product.id} changed since the plan; planning again`, {
+      reason: 'PlanOutdated',
+      next: 'transient',
+    });
+  }
+  const result = await proposeFile({
+    repoUrl: params.repoUrl,
+    mirrorDir: repoMirrorDir(context.env),
+    base: params.base,
+    branch: params.branch,
+    path: JENKINSFILE_PATH,
+    content,
+    message: commitMessage(product, params.jenkinsfileHash),
+    expectedHead: params.expectedHead ?? undefined,
+    workDir: join(context.stateDir, 'work'),
+  });
+  context.logger.info(
+    { product: product.id, branch: result.branch, commit: result.commit, outcome: result.outcome },
+    'jenkinsfile proposed',
+  );
+  return result;
+}
+
+function commitMessage(product: Product, hash: string): string {
+  return [
+    'ci: the Jenkinsfile generated from the build spec',
+    '',
+    `Code Monkeys Ship generates this Jenkinsfile from ${product.file}, the spec of`,
+    `${product.id}. Merge this branch to bring the repository in line with it; to change`,
+    'the build, change the spec rather than this file.',
+    '',
+    `codemonkeys:jenkinsfile ${hash}`,
+    '',
+  ].join('\n');
+}
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** "+3 −1 lines" from a short diff's changed lines. */
+function changedLines(diff: string | undefined): string {
+  let added = 0;
+  let removed = 0;
+  for (const line of (diff ?? '').split('\n')) {
+    // The short diff caps each side and says how many it left out: `\ 5 more + lines not shown`.
+    const hidden = /^\\ (\d+) more ([+-]) line/.exec(line);
+    if (hidden) {
+      if (hidden[2] === '+') added += Number(hidden[1]);
+      else removed += Number(hidden[1]);
+    } else if (line.startsWith('+') && !line.startsWith('+++')) added++;
+    else if (line.startsWith('-') && !line.startsWith('---')) removed++;
+  }
+  return `+${added} −${removed} lines`;
+}
