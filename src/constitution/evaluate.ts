@@ -60,8 +60,33 @@ export function waivingException(
  * verdict names every rule with that effect, in rule order, with the strictest enforcement among
  * them, their messages, and their approvers (the org's approvers when none of them names any).
  * No such rule: `defaultEffect` (allow unless set), with `byDefault` and no approvers.
+ * Then an approval the product's spec asks for (Action.approval) turns allow or warn into
+ * require-approval.
  */
 export function evaluate(constitution: ConstitutionSpec, subject: GateSubject, now: Date): Verdict {
+  return withSpecApproval(evaluateRules(constitution, subject, now), subject);
+}
+
+/**
+ * An action whose spec asks for approval (Action.approval) and that the rules allow or warn
+ * about awaits approval by the org's approvers; a rule that denies or already requires approval
+ * decides alone. The spec can only make the gate stricter, never looser.
+ */
+function withSpecApproval(verdict: Verdict, subject: GateSubject): Verdict {
+  const approval = subject.action.approval;
+  if (!approval || verdict.effect === 'deny' || verdict.effect === 'require-approval') return verdict;
+  return {
+    ...verdict,
+    effect: 'require-approval',
+    rules: [approval.source],
+    enforcement: 'hard',
+    approvers: [...subject.orgApprovers],
+    messages: [...verdict.messages, approval.message],
+    byDefault: false,
+  };
+}
+
+function evaluateRules(constitution: ConstitutionSpec, subject: GateSubject, now: Date): Verdict {
   const exceptions = constitution.exceptions ?? [];
   const advisories: string[] = [];
   const excepted: string[] = [];

@@ -39,6 +39,11 @@ export interface Action {
   changes?: ChangeCounts;
   /** Files the action touches (relative to the product repo), for constitution `when.paths`. */
   paths?: string[];
+  /**
+   * The product's own spec asks a person to approve this action (infra `drift: propose`): the
+   * verdict is then at least require-approval, by the org's approvers, under the rule id `source`.
+   */
+  approval?: { source: string; message: string };
 }
 
 /** What the constitution decided for one action. */

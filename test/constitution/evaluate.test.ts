@@ -216,6 +216,32 @@ describe('evaluate: the verdict', () => {
     expect(verdict.approvers).toEqual(['carol']);
   });
 
+  it('turns allow and warn into require-approval by the org when the spec asks for approval, never looser', () => {
+    const approval = { source: 'spec:infra.drift', message: 'infra drift is proposed, not applied' };
+    const allowed = evaluate({}, subjectOf({ approval }), TUESDAY_NOON);
+    expect(allowed).toMatchObject({
+      effect: 'require-approval',
+      rules: ['spec:infra.drift'],
+      approvers: ['alice', 'bob'],
+      messages: ['infra drift is proposed, not applied'],
+      byDefault: false,
+    });
+    const warned = evaluate(
+      { rules: [ruleOf('w', { effect: 'warn', message: 'careful' })] },
+      subjectOf({ approval }),
+      TUESDAY_NOON,
+    );
+    expect(warned).toMatchObject({ effect: 'require-approval', messages: ['careful', approval.message] });
+    const denied = evaluate({ rules: [ruleOf('d')] }, subjectOf({ approval }), TUESDAY_NOON);
+    expect(denied).toMatchObject({ effect: 'deny', rules: ['d'] });
+    const required = evaluate(
+      { rules: [ruleOf('r', { effect: 'require-approval', approvers: ['carol'] })] },
+      subjectOf({ approval }),
+      TUESDAY_NOON,
+    );
+    expect(required).toMatchObject({ effect: 'require-approval', rules: ['r'], approvers: ['carol'] });
+  });
+
   it('refuses a schedule in a time zone the runtime does not know', () => {
     const constitution: ConstitutionSpec = {
       rules: [ruleOf('r', { when: { schedule: { timezone: 'Mars/Olympus' } } })],
