@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   concurrency: number;
   /** Tighter limits per backend (`local`, `jenkins`, `ansible`…), by the backend an action uses. */
   perBackend?: Readonly<Record<string, number>>;
+  /** Delay before retrying an action after its n-th transient failure; default `backoffDelayMs`. */
+  backoff?: (attempts: number) => number;
 }
 
 /**
@@ -107,7 +109,8 @@ async function runOne(action: GatedAction, options: ExecuteOptions): Promise<Exe
       failure.next === 'stalled'
         ? null
         : new Date(
-            now.getTime() + (failure.retryAfterMs ?? backoffDelayMs(begun.entry.attempts)),
+            now.getTime() +
+              (failure.retryAfterMs ?? (options.backoff ?? backoffDelayMs)(begun.entry.attempts)),
           ).toISOString();
     store.finishAction(action.idempotencyKey, { state: 'failed', error: failure.error, retryAt }, now);
     logger.warn({ reason: failure.error.reason, next: failure.next, retryAt }, 'action failed');

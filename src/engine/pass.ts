@@ -29,6 +29,8 @@ export interface PassOptions {
   /** Plan from these observations (products missing from it are observed). */
   observations?: ReadonlyMap<string, ProductObservation>;
   now: Date;
+  /** Delay before retrying an action after its n-th transient failure; default `backoffDelayMs`. */
+  backoff?: (attempts: number) => number;
 }
 
 /** A saved plan no longer matches what re-observation plans: it is not applied. */
@@ -72,6 +74,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     runId: options.runId,
     concurrency: runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
     perBackend: runtime.perBackend,
+    backoff: options.backoff,
   });
   const conditions = writeConditions(store, plan.plan, options.now);
   return { plan: plan.plan, observations: plan.observations, executed, conditions };

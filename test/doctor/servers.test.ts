@@ -3,31 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, formatJson, formatText } from '../../src/doctor/report.js';
 import { checkJenkins, checkOllama, checkServers, type ServerCheck } from '../../src/doctor/servers.js';
+import {
+  DEFAULT_JENKINS_PLUGINS,
+  DEFAULT_JENKINS_USER,
+  JENKINS_VERSION,
+  type JenkinsEmulator,
+  startJenkinsEmulator,
+} from '../emulators/jenkins/index.js';
 
-const JENKINS_USER = 'ci-bot';
-const JENKINS_TOKEN = 'tok-3f9a1c0e7b5d42-secret';
+const { name: JENKINS_USER, apiToken: JENKINS_TOKEN } = DEFAULT_JENKINS_USER;
 const WRONG_TOKEN = 'tok-wrong-81d2aa90cc-secret';
+const TOKEN_SOURCE = 'environment variable JENKINS_TOKEN';
 const OLLAMA_TOKEN = 'ollama-bearer-5e6f7a8b9c';
-
-/** Answers like Jenkins' Remote Access API: X-Jenkins on every /api/ page, 401 without basic auth. */
-function jenkinsEmulator(requests: string[]) {
-  const expected = `Basic ${Buffer.from(`${JENKINS_USER}:${JENKINS_TOKEN}`).toString('base64')}`;
-  return (request: IncomingMessage, response: ServerResponse) => {
-    requests.push(request.url ?? '');
-    response.setHeader('X-Jenkins', '2.479.1');
-    if (!request.url?.endsWith('/api/json')) {
-      response.writeHead(404).end();
-      return;
-    }
-    if (request.headers.authorization !== expected) {
-      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="Jenkins"' }).end('Unauthorized');
-      return;
-    }
-    response
-      .writeHead(200, { 'Content-Type': 'application/json' })
-      .end(JSON.stringify({ mode: 'NORMAL', jobs: [] }));
-  };
-}
 
 /** Answers like Ollama's docs/api.md: /api/version and /api/tags; a bearer token when `token` is set. */
 function ollamaEmulator(token?: string) {
@@ -52,6 +39,7 @@ function ollamaEmulator(token?: string) {
 }
 
 const servers: Server[] = [];
+const emulators: JenkinsEmulator[] = [];
 
 async function listen(
   handler: (request: IncomingMessage, response: ServerResponse) => void,
@@ -71,27 +59,34 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-const jenkinsRequests: string[] = [];
-let jenkinsUrl: string;
+async function emulator(options: Parameters<typeof startJenkinsEmulator>[0] = {}): Promise<JenkinsEmulator> {
+  const started = await startJenkinsEmulator(options);
+  emulators.push(started);
+  return started;
+}
+
+let jenkins: JenkinsEmulator;
 let ollamaUrl: string;
 let securedOllamaUrl: string;
-let silentUrl: string;
 
 beforeAll(async () => {
-  jenkinsUrl = await listen(jenkinsEmulator(jenkinsRequests));
+  jenkins = await emulator();
   ollamaUrl = await listen(ollamaEmulator());
   securedOllamaUrl = await listen(ollamaEmulator(OLLAMA_TOKEN));
-  silentUrl = await listen(() => {
-    // Accepts the connection and never answers.
-  });
 });
 
 afterAll(async () => {
+  for (const started of emulators) await started.stop();
   for (const server of servers) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+/** The emulator's URL as doctor shows it. */
+function shown(target: JenkinsEmulator): string {
+  return target.url.replace(/\/$/, '');
+}
 
 /** Every way a check reaches a person or a program: the object, the text table, the JSON. */
 function everyOutput(checks: ServerCheck[]): string {
@@ -100,28 +95,29 @@ function everyOutput(checks: ServerCheck[]): string {
 }
 
 describe('checkJenkins', () => {
-  it('reads the version from the X-Jenkins header when the credentials are accepted', async () => {
-    const check = await checkJenkins({ url: jenkinsUrl, user: JENKINS_USER, token: JENKINS_TOKEN });
+  it('reports the version and the user the token belongs to, with every needed plugin active', async () => {
+    const check = await checkJenkins({ url: jenkins.url, user: JENKINS_USER, token: JENKINS_TOKEN });
     expect(check).toEqual({
       kind: 'jenkins',
-      url: jenkinsUrl,
+      url: shown(jenkins),
       status: 'ok',
-      version: '2.479.1',
-      message: null,
+      version: JENKINS_VERSION,
+      user: JENKINS_USER,
+      message: `authenticated as ${JENKINS_USER}; the 7 plugins builds need are active`,
     });
     expect(everyOutput([check])).not.toContain(JENKINS_TOKEN);
   });
 
-  it('says which user and which secret to check when the token is rejected, without the token', async () => {
+  it('says which user and which token reference to check when the token is refused, never the token', async () => {
     const check = await checkJenkins({
-      url: jenkinsUrl,
+      url: jenkins.url,
       user: JENKINS_USER,
       token: WRONG_TOKEN,
-      tokenSource: 'environment variable JENKINS_TOKEN',
+      tokenSource: TOKEN_SOURCE,
     });
-    expect(check.status).toBe('rejected');
+    expect(check).toMatchObject({ status: 'rejected', user: null });
     expect(check.message).toBe(
-      'credentials rejected (HTTP 401): check user ci-bot and the token in environment variable JENKINS_TOKEN',
+      `credentials refused (HTTP 401): check user ${JENKINS_USER} and the API token in ${TOKEN_SOURCE}`,
     );
     const output = everyOutput([check]);
     expect(output).not.toContain(WRONG_TOKEN);
@@ -129,63 +125,126 @@ describe('checkJenkins', () => {
   });
 
   it('asks for credentials when a secured Jenkins is configured without any', async () => {
-    const check = await checkJenkins({ url: jenkinsUrl });
+    const check = await checkJenkins({ url: jenkins.url });
     expect(check.status).toBe('rejected');
-    expect(check.message).toContain('set ci.jenkins.user and ci.jenkins.token');
+    expect(check.message).toBe(
+      'Jenkins asks for credentials (HTTP 403): set ci.jenkins.user and ci.jenkins.token',
+    );
   });
 
-  it('keeps the path of a Jenkins that is not at the root of its host', async () => {
-    const before = jenkinsRequests.length;
-    const check = await checkJenkins({
-      url: `${jenkinsUrl}/jenkins/`,
-      user: JENKINS_USER,
-      token: JENKINS_TOKEN,
-    });
-    expect(check.status).toBe('ok');
-    expect(jenkinsRequests.slice(before)).toEqual(['/jenkins/api/json']);
+  it('reports a Jenkins that is down as unreachable at its URL, and ok once it is back', async () => {
+    const flaky = await emulator();
+    await flaky.goDown();
+    const down = await checkJenkins({ url: flaky.url, user: JENKINS_USER, token: JENKINS_TOKEN });
+    expect(down).toMatchObject({ status: 'unreachable', url: shown(flaky), version: null });
+    expect(down.message).toBe('cannot connect: connection refused');
+    await flaky.comeBack();
+    const up = await checkJenkins({ url: flaky.url, user: JENKINS_USER, token: JENKINS_TOKEN });
+    expect(up.status).toBe('ok');
+  });
+
+  it('reports a Jenkins that does not answer in time as unreachable', async () => {
+    jenkins.delayNext(1, 1_500);
+    const started = Date.now();
+    const check = await checkJenkins(
+      { url: jenkins.url, user: JENKINS_USER, token: JENKINS_TOKEN },
+      { timeoutMs: 300 },
+    );
+    expect(Date.now() - started).toBeLessThan(1_400);
+    expect(check).toMatchObject({ status: 'unreachable', message: 'no answer within 0.3 s' });
   });
 
   it('reports a closed port as unreachable', async () => {
-    const url = await closedPort();
-    const check = await checkJenkins({ url, user: JENKINS_USER, token: JENKINS_TOKEN });
-    expect(check).toMatchObject({ status: 'unreachable', version: null });
-    expect(check.message).toContain('connection refused');
+    const check = await checkJenkins({ url: await closedPort(), user: JENKINS_USER, token: JENKINS_TOKEN });
+    expect(check).toMatchObject({ status: 'unreachable', message: 'cannot connect: connection refused' });
   });
 
-  it('reports a server that never answers as unreachable after the timeout', async () => {
-    const started = Date.now();
-    const check = await checkJenkins({ url: silentUrl }, { timeoutMs: 300 });
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(check.status).toBe('unreachable');
-    expect(check.message).toContain('no answer');
+  it.each([
+    [503, 'answered HTTP 503'],
+    [429, 'rate-limited (HTTP 429)'],
+  ] as const)(
+    'reports a Jenkins answering %i as failed, not as refusing the credentials',
+    async (status, text) => {
+      jenkins.failNext(1, status);
+      const check = await checkJenkins({ url: jenkins.url, user: JENKINS_USER, token: JENKINS_TOKEN });
+      expect(check.status).toBe('failed');
+      expect(check.message).toContain(text);
+    },
+  );
+
+  it('names the plugins builds need that are missing or not active, as a warning', async () => {
+    const lacking = await emulator({
+      plugins: DEFAULT_JENKINS_PLUGINS.filter((plugin) => plugin.shortName !== 'junit').map((plugin) =>
+        plugin.shortName === 'git' ? { ...plugin, active: false } : plugin,
+      ),
+    });
+    const check = await checkJenkins({ url: lacking.url, user: JENKINS_USER, token: JENKINS_TOKEN });
+    expect(check).toMatchObject({ status: 'plugins-missing', version: JENKINS_VERSION, user: JENKINS_USER });
+    expect(check.message).toContain('plugins builds need are missing: git (installed, not active), junit');
+    const report = buildReport([], [check], { source: '/fleet', loaded: true, message: null });
+    expect(report.ok).toBe(true);
+    expect(formatText(report)).toContain('(1 warning above)');
   });
 
-  it('says a server that is not Jenkins does not look like one', async () => {
-    const check = await checkJenkins({ url: ollamaUrl });
-    expect(check.status).toBe('failed');
-    expect(check.message).toContain('a Jenkins?');
+  it('leaves the plugins unchecked, and the check ok, when the user may not list them', async () => {
+    const robot = { name: 'robot', apiToken: 'robot-token-5c1d0e', admin: false };
+    const restricted = await emulator({ users: [robot] });
+    const check = await checkJenkins({ url: restricted.url, user: robot.name, token: robot.apiToken });
+    expect(check).toMatchObject({ status: 'ok', user: 'robot' });
+    expect(check.message).toBe(
+      'authenticated as robot; plugins not checked: user robot may not list them (that takes Overall/Administer)',
+    );
   });
 
-  it('reports an unresolvable token as a problem for that server without probing it', async () => {
-    const before = jenkinsRequests.length;
+  it('does not probe a Jenkins whose token reference cannot be resolved', async () => {
+    jenkins.resetRequestLog();
     const check = await checkJenkins({
-      url: jenkinsUrl,
+      url: jenkins.url,
       user: JENKINS_USER,
-      tokenSource: 'environment variable JENKINS_TOKEN',
+      tokenSource: TOKEN_SOURCE,
       secretProblem: 'secret from environment variable JENKINS_TOKEN is not set',
     });
     expect(check).toMatchObject({
       status: 'misconfigured',
       message: 'secret from environment variable JENKINS_TOKEN is not set',
     });
-    expect(jenkinsRequests.length).toBe(before);
+    expect(jenkins.requests).toEqual([]);
+  });
+
+  it('refuses a URL with credentials in it, and never shows them', async () => {
+    jenkins.resetRequestLog();
+    const url = jenkins.url.replace('http://', `http://${JENKINS_USER}:${JENKINS_TOKEN}@`);
+    const check = await checkJenkins({ url });
+    expect(check).toMatchObject({ status: 'misconfigured', url: shown(jenkins) });
+    expect(check.message).toContain('put the user in ci.jenkins.user');
+    expect(everyOutput([check])).not.toContain(JENKINS_TOKEN);
+    expect(jenkins.requests).toEqual([]);
+  });
+
+  it('says a server that is not Jenkins does not look like one', async () => {
+    const check = await checkJenkins({ url: ollamaUrl });
+    expect(check.status).toBe('failed');
+    expect(check.message).toBe(`/api/json answered HTTP 404: is ${ollamaUrl} a Jenkins?`);
+  });
+
+  it('keeps the path of a Jenkins that is not at the root of its host', async () => {
+    const paths: string[] = [];
+    const url = await listen((request, response) => {
+      paths.push(request.url ?? '');
+      response.writeHead(200, { 'Content-Type': 'application/json', 'X-Jenkins': JENKINS_VERSION });
+      response.end(JSON.stringify({ name: JENKINS_USER, plugins: [] }));
+    });
+    const check = await checkJenkins({ url: `${url}/jenkins/`, user: JENKINS_USER, token: JENKINS_TOKEN });
+    expect(check.version).toBe(JENKINS_VERSION);
+    expect(paths.length).toBe(3);
+    for (const path of paths) expect(path).toMatch(/^\/jenkins\/(api|whoAmI|pluginManager)\//);
   });
 });
 
 describe('checkOllama', () => {
   it('reads the version from /api/version and finds the configured model in /api/tags', async () => {
     const check = await checkOllama({ host: ollamaUrl, model: 'qwen2.5-coder:7b' });
-    expect(check).toMatchObject({ kind: 'ollama', status: 'ok', version: '0.6.2' });
+    expect(check).toMatchObject({ kind: 'ollama', status: 'ok', version: '0.6.2', user: null });
   });
 
   it('takes a model named without a tag to mean :latest', async () => {
@@ -217,7 +276,7 @@ describe('checkServers', () => {
   it('probes Jenkins and Ollama together, and the report is not ok when one does not answer', async () => {
     const checks = await checkServers({
       jenkins: {
-        url: jenkinsUrl,
+        url: jenkins.url,
         user: JENKINS_USER,
         token: JENKINS_TOKEN,
         tokenSource: 'file jenkins.token',
@@ -230,7 +289,7 @@ describe('checkServers', () => {
     ]);
     const report = buildReport([], checks, { source: '/fleet', loaded: true, message: null });
     expect(report.ok).toBe(false);
-    expect(formatText(report)).toContain('2.479.1');
+    expect(formatText(report)).toContain(JENKINS_VERSION);
     expect(everyOutput(checks)).not.toContain(JENKINS_TOKEN);
   });
 

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAll, git, tempDir } from '../helpers/git.js';
-import { DEFAULT_JENKINS_USER, type JenkinsEmulator, startJenkinsEmulator } from './jenkins/index.js';
+import {
+  DEFAULT_JENKINS_PLUGINS,
+  DEFAULT_JENKINS_USER,
+  type JenkinsEmulator,
+  startJenkinsEmulator,
+} from './jenkins/index.js';
 import { CompileError } from './jenkins/pipeline/lexer.js';
 import { parsePipeline } from './jenkins/pipeline/parser.js';
 import { basicAuth, FOLDER_CONFIG_XML, pipelineConfigXml } from './jenkins/testing.js';
@@ -576,6 +581,20 @@ describe('Jenkins emulator: faults', () => {
     expect((await call(jenkins, 'api/json')).status).toBe(503);
   });
 
+  it('fails only the requests of the method and path a fault names, in the order faults were planned', async () => {
+    await ensureFolder(jenkins, 'acme');
+    jenkins.failNext(1, 429, { method: 'POST', path: /\/buildWithParameters$/, retryAfterSeconds: 3 });
+    jenkins.failNext(1, 503);
+    expect((await call(jenkins, 'job/acme/api/json')).status).toBe(503);
+    expect((await call(jenkins, 'job/acme/api/json')).status).toBe(200);
+    const limited = await call(jenkins, 'job/acme/job/nothing/buildWithParameters', { method: 'POST' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('3');
+    expect((await call(jenkins, 'job/acme/job/nothing/buildWithParameters', { method: 'POST' })).status).toBe(
+      404,
+    );
+  });
+
   it('delays responses, goes down and comes back on the same port, and loses jobs behind the client', async () => {
     jenkins.delayNext(1, 300);
     const began = Date.now();
@@ -609,6 +628,47 @@ describe('Jenkins emulator: faults', () => {
     });
     jenkins.resetRequestLog();
     expect(jenkins.requests).toEqual([]);
+  });
+});
+
+describe('Jenkins emulator: who am I and plugins', () => {
+  it('names the authenticated user at /whoAmI/api/json', async () => {
+    expect(await json(jenkins, 'whoAmI/api/json?tree=name')).toEqual({
+      _class: 'hudson.security.WhoAmI',
+      name: 'robot',
+    });
+  });
+
+  it('lists plugins at /pluginManager/api/json: empty objects at depth 0, the properties asked for with tree', async () => {
+    const shallow = await json<{ _class: string; plugins: unknown[] }>(jenkins, 'pluginManager/api/json');
+    expect(shallow._class).toBe('hudson.LocalPluginManager');
+    expect(shallow.plugins).toHaveLength(DEFAULT_JENKINS_PLUGINS.length);
+    expect(shallow.plugins[0]).toEqual({});
+    const tree = await json<{ plugins: Record<string, unknown>[] }>(
+      jenkins,
+      'pluginManager/api/json?tree=plugins[shortName,version,active]',
+    );
+    expect(tree.plugins.map((plugin) => Object.keys(plugin))[0]).toEqual(['active', 'shortName', 'version']);
+    expect(tree.plugins.map((plugin) => plugin.shortName)).toEqual(
+      expect.arrayContaining(['workflow-job', 'workflow-cps', 'pipeline-model-definition', 'git', 'junit']),
+    );
+    expect(tree.plugins.every((plugin) => plugin.active === true)).toBe(true);
+  });
+
+  it('refuses the plugin list to a user without Overall/Administer, saying who and what is missing', async () => {
+    const clerk = { name: 'clerk', apiToken: 'clerk-token-0a9b8c', admin: false };
+    const restricted = await startJenkinsEmulator({ users: [clerk], plugins: [] });
+    try {
+      const auth = basicAuth(clerk.name, clerk.apiToken);
+      const refused = await call(restricted, 'pluginManager/api/json', { auth });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('x-you-are-authenticated-as')).toBe('clerk');
+      expect(refused.headers.get('x-required-permission')).toBe('hudson.model.Hudson.Administer');
+      expect(await refused.text()).toContain('clerk is missing the Overall/Administer permission');
+      expect((await call(restricted, 'api/json', { auth })).status).toBe(200);
+    } finally {
+      await restricted.stop();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import {
 } from '../emulators/jenkins/index.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { createJenkinsFleet, reconcileJenkinsFleet } from '../helpers/jenkins-fleet.js';
 
 const logger = createLogger({ level: 'silent' });
 let jenkins: JenkinsEmulator;
@@ -26,18 +27,10 @@ afterEach(() => {
 });
 afterAll(() => jenkins?.stop());
 
-/** A fleet whose product builds on the emulated Jenkins. */
+/** A fleet whose product builds on the emulated Jenkins, in a top folder of its own. */
 async function jenkinsFleet(): Promise<FleetRepo> {
-  const repo = await createFleetRepo([
-    { org: 'acme', name: 'widget', steps: ['test -f README.md', 'echo built on jenkins'] },
-  ]);
+  const repo = await createJenkinsFleet(jenkins, { folder: `fleet-${repos.length + 1}` });
   repos.push(repo);
-  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
-  writeFileSync(
-    fleetYaml,
-    `${readFileSync(fleetYaml, 'utf8')}  ci:\n    default: jenkins\n    jenkins: { url: "${jenkins.url}", user: ${DEFAULT_JENKINS_USER.name}, token: { env: TEST_JENKINS_TOKEN }, folder: fleet-${repos.length} }\n`,
-  );
-  await repo.commitFleet('build on jenkins');
   return repo;
 }
 
@@ -46,17 +39,7 @@ function builds(executed: { kind: string; outcome: string }[]): string[] {
   return executed.filter((action) => action.kind.startsWith('build.')).map((a) => `${a.kind} ${a.outcome}`);
 }
 
-function run(repo: FleetRepo, token: string) {
-  return reconcile({
-    fleet: repo.fleetDir,
-    cwd: repo.root,
-    env: { ...process.env, TEST_JENKINS_TOKEN: token },
-    logger,
-    dryRun: false,
-    once: false,
-    maxPasses: 100,
-  });
-}
+const run = reconcileJenkinsFleet;
 
 describe('reconciling products that build on Jenkins', () => {
   it('creates the job, builds the head once on Jenkins, and converges to Ready', async () => {

@@ -1,19 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderJenkinsfile } from '../../src/backends/jenkins/jenkinsfile.js';
-import { reconcile } from '../../src/engine/reconcile.js';
 import { loadFleet } from '../../src/fleet/load.js';
-import { createLogger } from '../../src/log/logger.js';
 import {
   DEFAULT_JENKINS_USER,
   type JenkinsEmulator,
   startJenkinsEmulator,
 } from '../emulators/jenkins/index.js';
-import { createFleetRepo, DEFAULT_CONSTITUTION, type FleetRepo } from '../helpers/fleet-repo.js';
+import { DEFAULT_CONSTITUTION, type FleetRepo } from '../helpers/fleet-repo.js';
 import { git } from '../helpers/git.js';
+import { createJenkinsFleet, reconcileJenkinsFleet } from '../helpers/jenkins-fleet.js';
 
-const logger = createLogger({ level: 'silent' });
 const BRANCH = 'codemonkeys/jenkinsfile';
 let jenkins: JenkinsEmulator;
 const repos: FleetRepo[] = [];
@@ -27,31 +24,14 @@ afterEach(() => {
 afterAll(() => jenkins?.stop());
 
 async function jenkinsFleet(constitution = DEFAULT_CONSTITUTION): Promise<FleetRepo> {
-  const repo = await createFleetRepo(
-    [{ org: 'acme', name: 'widget', steps: ['test -f README.md'] }],
-    constitution,
-  );
-  repos.push(repo);
   fleets++;
-  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
-  writeFileSync(
-    fleetYaml,
-    `${readFileSync(fleetYaml, 'utf8')}  ci:\n    default: jenkins\n    jenkins: { url: "${jenkins.url}", user: ${DEFAULT_JENKINS_USER.name}, token: { env: TEST_JENKINS_TOKEN }, folder: jf-${fleets} }\n`,
-  );
-  await repo.commitFleet('build on jenkins');
+  const repo = await createJenkinsFleet(jenkins, { folder: `jf-${fleets}`, constitution });
+  repos.push(repo);
   return repo;
 }
 
 function run(repo: FleetRepo, options: { dryRun?: boolean } = {}) {
-  return reconcile({
-    fleet: repo.fleetDir,
-    cwd: repo.root,
-    env: { ...process.env, TEST_JENKINS_TOKEN: DEFAULT_JENKINS_USER.apiToken },
-    logger,
-    dryRun: options.dryRun ?? false,
-    once: false,
-    maxPasses: 100,
-  });
+  return reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, { dryRun: options.dryRun ?? false });
 }
 
 async function generated(repo: FleetRepo): Promise<string> {

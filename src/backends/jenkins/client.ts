@@ -27,6 +27,14 @@ export interface JenkinsQueueItem {
   executable: { number: number; url: string } | null;
 }
 
+/** An installed plugin, as the plugin manager lists it. */
+export interface JenkinsPlugin {
+  shortName: string;
+  version: string;
+  /** Loaded in this session: false when installed but disabled or failed to load. */
+  active: boolean;
+}
+
 const BUILD_TREE = 'number,url,building,result,duration,timestamp,actions[parameters[name,value]]';
 
 /**
@@ -65,6 +73,36 @@ export class JenkinsApi {
   async version(): Promise<string> {
     const response = await this.#fetch('/api/json?tree=mode', 'reading the version');
     return response.headers.get('x-jenkins') ?? 'unknown';
+  }
+
+  /** The name Jenkins knows the caller by (`/whoAmI/api/json`): the user, or `anonymous`. */
+  async whoAmI(): Promise<string> {
+    const response = await this.#fetch('/whoAmI/api/json?tree=name', 'reading who the API user is');
+    const body = (await response.json()) as { name?: unknown };
+    return typeof body.name === 'string' ? body.name : 'unknown';
+  }
+
+  /**
+   * The installed plugins (`/pluginManager/api/json`); reading them takes Overall/Administer
+   * (or Overall/SystemRead where enabled), so a refusal here says little about the credentials.
+   */
+  async plugins(): Promise<JenkinsPlugin[]> {
+    const response = await this.#fetch(
+      '/pluginManager/api/json?tree=plugins[shortName,version,active]',
+      'listing the installed plugins',
+    );
+    const body = (await response.json()) as { plugins?: Partial<JenkinsPlugin>[] };
+    return (body.plugins ?? []).flatMap((plugin) =>
+      typeof plugin.shortName === 'string'
+        ? [
+            {
+              shortName: plugin.shortName,
+              version: String(plugin.version ?? ''),
+              active: plugin.active !== false,
+            },
+          ]
+        : [],
+    );
   }
 
   /** A job's or folder's config.xml, or undefined when there is no such item. */

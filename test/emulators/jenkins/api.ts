@@ -8,11 +8,14 @@
  *   the queue at once and their `node` block waits, as a second queue item);
  * - the workspace is emptied before each build; crumbs do not depend on the web session;
  * - only the JSON API (no `api/xml`, `api/python`); config.xml is stored as posted;
+ * - no authorization strategy: every user may do everything, except that `admin: false` takes
+ *   Overall/Administer away, which only `/pluginManager/api/json` checks;
  * - a `parameters {}` block updates the job's parameters but not its stored config.xml.
  */
 import type { JenkinsUser } from './auth.js';
-import type { FaultStatus } from './faults.js';
+import type { FaultOptions, FaultStatus } from './faults.js';
 import type { RecordedRequest } from './handler.js';
+import type { JenkinsPlugin } from './plugins.js';
 import type { ItemSnapshot } from './snapshot.js';
 
 /** How the emulator is set up; every field has a default. */
@@ -29,6 +32,8 @@ export interface JenkinsEmulatorOptions {
   queueDelayMs?: number;
   /** Secret text credentials by id, for `credentials('id')` in `environment` (masked as `****` in logs). */
   credentials?: Record<string, string>;
+  /** What `/pluginManager/api/json` lists as installed (default: DEFAULT_JENKINS_PLUGINS). */
+  plugins?: JenkinsPlugin[];
 }
 
 /** The user the emulator knows when none are given. */
@@ -48,8 +53,11 @@ export interface JenkinsEmulator {
   /** Requests counted by `METHOD /path`. */
   requestCounts(): Record<string, number>;
   resetRequestLog(): void;
-  /** The next `count` requests are answered with `status` (429 carries `Retry-After`, 1 s unless given). */
-  failNext(count: number, status: FaultStatus, options?: { retryAfterSeconds?: number }): void;
+  /**
+   * The next `count` requests (of `method` to a path matching `path`, when given) are answered
+   * with `status`; 429 carries `Retry-After`, 1 s unless given.
+   */
+  failNext(count: number, status: FaultStatus, options?: FaultOptions): void;
   /** The next `count` requests are answered only after `ms` (for clients' timeouts). */
   delayNext(count: number, ms: number): void;
   clearFaults(): void;

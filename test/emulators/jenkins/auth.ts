@@ -7,6 +7,11 @@ export interface JenkinsUser {
   name: string;
   password?: string;
   apiToken: string;
+  /**
+   * Holds Overall/Administer (default true: the emulator otherwise lets every user do everything).
+   * False takes it away where the emulator checks it: the plugin manager's API.
+   */
+  admin?: boolean;
 }
 
 /** Who a request runs as, and how it said so. */
@@ -74,6 +79,25 @@ export function sendAuthenticationRequired(res: ServerResponse, request: Emulato
       'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
     'X-Required-Permission': 'hudson.model.Hudson.Read',
     'X-Permission-Implied-By': ['hudson.security.Permission.GenericRead', 'hudson.model.Hudson.Administer'],
+  });
+}
+
+/**
+ * An authenticated user without a permission: hudson/security/AccessDeniedHandlerImpl.java
+ * answers 403 with the "Access Denied" page, and AccessDeniedException3.reportAsHeaders says who
+ * the caller is and which permission was missing (Overall/Administer is implied by nothing).
+ */
+export function sendAccessDenied(
+  res: ServerResponse,
+  user: string,
+  permission: { title: string; id: string },
+  path: string,
+): void {
+  sendError(res, 403, `${user} is missing the ${permission.title} permission`, path, {
+    'X-You-Are-Authenticated-As': user,
+    'X-You-Are-In-Group-Disabled':
+      'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
+    'X-Required-Permission': permission.id,
   });
 }
 

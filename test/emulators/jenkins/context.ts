@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { type ModelObject, renderApi } from './api-tree.js';
+import type { JenkinsUser } from './auth.js';
 import type { Build } from './build.js';
 import { type EmulatorRequest, sendError, sendJson } from './http.js';
 import type { Folder, Job } from './items.js';
 import type { ViewContext } from './json-items.js';
+import type { JenkinsPlugin } from './plugins.js';
 import type { BuildQueue } from './queue.js';
 
 /** The emulated Jenkins as request handlers see it. */
@@ -11,6 +13,9 @@ export interface JenkinsState {
   readonly root: Folder;
   readonly queue: BuildQueue;
   readonly rootUrl: string;
+  readonly users: readonly JenkinsUser[];
+  /** What the plugin manager lists as installed. */
+  readonly plugins: readonly Readonly<JenkinsPlugin>[];
   /** Aborts a running build (`Executor.interrupt`), saying who asked. */
   abortBuild(build: Build, by: string): void;
   /** Removes a job or folder: its builds are aborted and its queue items cancelled. */

@@ -9,9 +9,10 @@ import { DEFAULT_JENKINS_USER, type JenkinsEmulator, type JenkinsEmulatorOptions
 import type { JenkinsUser } from './auth.js';
 import { Build } from './build.js';
 import type { JenkinsState } from './context.js';
-import { FaultPlan, type FaultStatus } from './faults.js';
+import { type FaultOptions, FaultPlan, type FaultStatus } from './faults.js';
 import { handleRequest, type RecordedRequest } from './handler.js';
 import { allItems, Folder, fullNameOf, type Item, Job, resolveItem } from './items.js';
+import { DEFAULT_JENKINS_PLUGINS, type JenkinsPlugin } from './plugins.js';
 import { BuildQueue, type QueueItem } from './queue.js';
 import { executeBuild } from './run-build.js';
 import { type ItemSnapshot, snapshotItem } from './snapshot.js';
@@ -27,6 +28,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
   readonly root = new Folder('', null, '', null);
   readonly queue: BuildQueue;
   readonly users: readonly JenkinsUser[];
+  readonly plugins: readonly Readonly<JenkinsPlugin>[];
   readonly #options: JenkinsEmulatorOptions;
   readonly #faults = new FaultPlan();
   readonly #log: RecordedRequest[] = [];
@@ -43,6 +45,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
   constructor(options: JenkinsEmulatorOptions) {
     this.#options = options;
     this.users = options.users ?? [DEFAULT_JENKINS_USER];
+    this.plugins = options.plugins ?? DEFAULT_JENKINS_PLUGINS;
     const executors = options.executors ?? 2;
     if (!Number.isInteger(executors) || executors < 1)
       throw new Error(`executors must be a positive integer, got ${executors}`);
@@ -99,7 +102,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
     this.#log.length = 0;
   }
 
-  failNext(count: number, status: FaultStatus, options?: { retryAfterSeconds?: number }): void {
+  failNext(count: number, status: FaultStatus, options?: FaultOptions): void {
     this.#faults.failNext(count, status, options);
   }
 

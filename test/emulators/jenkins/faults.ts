@@ -8,21 +8,48 @@ export interface Failure {
   retryAfterSeconds?: number;
 }
 
+/** Which requests a failure is for, and its `Retry-After`. */
+export interface FaultOptions {
+  /** For 429 (and 503): the `Retry-After` header, in seconds. */
+  retryAfterSeconds?: number;
+  /** Only requests with this method (`POST`): a proxy that rate-limits writes. */
+  method?: string;
+  /** Only requests whose path (no query) matches: `/buildWithParameters$/`. */
+  path?: RegExp;
+}
+
+/** A request as faults see it. */
+export interface FaultTarget {
+  method: string;
+  path: string;
+}
+
+interface PlannedFailure {
+  failure: Failure;
+  remaining: number;
+  method?: string;
+  path?: RegExp;
+}
+
 /**
- * Faults injected by tests, consumed one per request in arrival order: the next N requests fail
- * with a status, or are answered only after a delay (for clients' timeouts).
+ * Faults injected by tests, consumed one per request in arrival order: the next N requests (or
+ * the next N of a method and path) fail with a status, or are answered only after a delay (for
+ * clients' timeouts).
  */
 export class FaultPlan {
-  readonly #failures: { failure: Failure; remaining: number }[] = [];
+  readonly #failures: PlannedFailure[] = [];
   readonly #delays: { ms: number; remaining: number }[] = [];
 
-  failNext(count: number, status: FaultStatus, options: { retryAfterSeconds?: number } = {}): void {
+  failNext(count: number, status: FaultStatus, options: FaultOptions = {}): void {
     if (!Number.isInteger(count) || count < 1)
       throw new Error(`failNext: count must be a positive integer, got ${count}`);
     const failure: Failure = { status };
     if (options.retryAfterSeconds !== undefined) failure.retryAfterSeconds = options.retryAfterSeconds;
     else if (status === 429) failure.retryAfterSeconds = 1;
-    this.#failures.push({ failure, remaining: count });
+    const planned: PlannedFailure = { failure, remaining: count };
+    if (options.method !== undefined) planned.method = options.method.toUpperCase();
+    if (options.path !== undefined) planned.path = options.path;
+    this.#failures.push(planned);
   }
 
   delayNext(count: number, ms: number): void {
@@ -41,8 +68,18 @@ export class FaultPlan {
     return take(this.#delays)?.ms ?? 0;
   }
 
-  takeFailure(): Failure | undefined {
-    return take(this.#failures)?.failure;
+  /** The first planned failure that applies to this request, counted as used. */
+  takeFailure(request: FaultTarget): Failure | undefined {
+    const index = this.#failures.findIndex(
+      (planned) =>
+        (planned.method === undefined || planned.method === request.method) &&
+        (planned.path === undefined || planned.path.test(request.path)),
+    );
+    const planned = this.#failures[index];
+    if (!planned) return undefined;
+    planned.remaining--;
+    if (planned.remaining <= 0) this.#failures.splice(index, 1);
+    return planned.failure;
   }
 }
 

@@ -66,7 +66,7 @@ export async function handleRequest(
     const request = await readRequest(req, options.state.rootUrl);
     const delay = options.faults.takeDelay();
     if (delay > 0) await sleep(delay);
-    const failure = options.faults.takeFailure();
+    const failure = options.faults.takeFailure({ method, path });
     if (failure) {
       const headers: Record<string, string> = {};
       if (failure.retryAfterSeconds !== undefined) headers['Retry-After'] = String(failure.retryAfterSeconds);

@@ -3,12 +3,13 @@ import { notFound, type RouteContext, requirePost, sendApi, viewOf } from './con
 import { send, sendError, sendPage } from './http.js';
 import { Folder, type Item, Job } from './items.js';
 import { queueItemJson, queueJson, rootJson } from './json-items.js';
+import { pluginManagerRoute } from './plugins.js';
 import { handleJob } from './routes-builds.js';
 import { createItem, handleItemCommon } from './routes-items.js';
 
 /**
  * Stapler URL binding for the part of Jenkins the emulator serves: `/api/json`,
- * `/crumbIssuer/api/json`, `/whoAmI/api/json`, `/queue/…`, `/createItem`, and items under
+ * `/crumbIssuer/api/json`, `/whoAmI/api/json`, `/pluginManager/api/json`, `/queue/…`, `/createItem`, and items under
  * `/job/<name>` (folders nest: `/job/<folder>/job/<name>`). Anything else is 404.
  */
 export function route(ctx: RouteContext, crumbSalt: string): void {
@@ -16,6 +17,8 @@ export function route(ctx: RouteContext, crumbSalt: string): void {
   const [first] = segments;
   if (first === 'crumbIssuer' || first === 'whoAmI') {
     serviceRoute(ctx, segments, crumbSalt);
+  } else if (first === 'pluginManager') {
+    pluginManagerRoute(ctx, segments.slice(1));
   } else if (first === 'queue') {
     queueRoute(ctx, segments.slice(1));
   } else if (first === 'createItem' && segments.length === 1) {
@@ -25,7 +28,11 @@ export function route(ctx: RouteContext, crumbSalt: string): void {
   }
 }
 
-/** `/crumbIssuer/api/json` (hudson/security/csrf/CrumbIssuer.java) and `/whoAmI/api/json`. */
+/**
+ * `/crumbIssuer/api/json` (hudson/security/csrf/CrumbIssuer.java) and `/whoAmI/api/json`
+ * (hudson/security/WhoAmI.java, an UnprotectedRootAction exporting the caller's name, whether it
+ * is authenticated or anonymous, its details and its authorities).
+ */
 function serviceRoute(ctx: RouteContext, segments: string[], crumbSalt: string): void {
   const [first, ...rest] = segments;
   const api = rest.join('/') === 'api/json';
