@@ -70,7 +70,10 @@ describe('the reconciler killed with SIGKILL at random points', () => {
         const key = String((entry.data as { idempotencyKey?: string }).idempotencyKey);
         succeeded.set(key, (succeeded.get(key) ?? 0) + 1);
       }
-      expect(succeeded.size).toBeGreaterThanOrEqual(PRODUCTS.length * TRIALS);
+      // Not one per commit: a trigger killed after its worker started leaves an intent, and the
+      // restart may find that build already green, with nothing left to run under the key.
+      // That every commit was built is checked below, from the builds themselves.
+      expect(succeeded.size).toBeGreaterThanOrEqual(TRIALS);
       for (const [key, count] of succeeded) expect(count, key).toBe(1);
     } finally {
       store.close();
