@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatDiagnostic,
   parseUiStream,
+  readDiagnostic,
   streamDiagnostics,
   validateDiagnostics,
 } from '../../../src/backends/tofu/diagnostics.js';
@@ -62,10 +63,9 @@ describe('validateDiagnostics', () => {
 
 describe('formatDiagnostic', () => {
   it('puts the module label before the file and keeps the first paragraph of the detail', () => {
-    const [diagnostic] = streamDiagnostics(
-      parseUiStream(JSON.stringify({ type: 'diagnostic', diagnostic: located })),
-    );
-    expect(formatDiagnostic(diagnostic ?? located, 'tofu/modules/site')).toBe(
+    const diagnostic = readDiagnostic(located);
+    if (!diagnostic) throw new Error('the fixture is a diagnostic');
+    expect(formatDiagnostic(diagnostic, 'tofu/modules/site')).toBe(
       'tofu/modules/site/main.tf:4:3: Unsupported argument: An argument named "nope" is not expected here.',
     );
   });
