@@ -7,7 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { TofuPlanStore } from '../../store/tofu-plans.js';
 import { defaultProviderMirror, writeCliConfig } from './cli-config.js';
 import { formatDiagnostic, type TofuDiagnostic } from './diagnostics.js';
-import { tofuFailure } from './errors.js';
+import { TofuCommandError, tofuFailure } from './errors.js';
 import { runTofu, type TofuOutput, type TofuRun, tofuEnv } from './exec.js';
 import { KeyedMutex } from './mutex.js';
 import { readPlanJson, type TofuPlanSummary } from './plan-json.js';
@@ -90,6 +90,13 @@ export interface TofuApplyResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
+/** A working directory ready for tofu: the executable, the paths, the run's environment. */
+interface Prepared {
+  tofu: string;
+  paths: WorkspacePaths;
+  env: Record<string, string>;
+}
 
 /**
  * Runs OpenTofu for the infra facet: `observe` = `plan` (a saved plan and its summary), `actuate`
@@ -208,7 +215,17 @@ export class TofuRunner {
   /** `tofu validate` of the module (after `init`): every problem, located; never throws for an invalid module. */
   async validate(workspace: TofuWorkspace): Promise<{ valid: boolean; diagnostics: TofuDiagnostic[] }> {
     return this.#workspaces.run(workspace.product, async () => {
-      const { tofu, paths, env } = await this.#prepare(workspace);
+      let prepared: Prepared;
+      try {
+        prepared = await this.#prepare(workspace);
+      } catch (error) {
+        // A module that does not even parse fails in init; that is an answer, not an error.
+        if (error instanceof TofuCommandError && error.reason === 'TofuConfigInvalid') {
+          return { valid: false, diagnostics: error.diagnostics };
+        }
+        throw error;
+      }
+      const { tofu, paths, env } = prepared;
       const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const run = await runTofu(tofu, ['validate', '-json'], {
         cwd: paths.dir,

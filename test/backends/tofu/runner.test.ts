@@ -159,6 +159,15 @@ describe('TofuRunner failures', () => {
     expect(error).toHaveProperty('diagnostics.0.range', { filename: 'main.tf', line: 1, column: 31 });
   });
 
+  it('answers validate of a module that does not parse with its located problems', async () => {
+    const runner = scratch.runner();
+    const result = await runner.validate({ product: 'acme/broken', moduleDir: scratch.module('broken') });
+    expect(result.valid).toBe(false);
+    expect(result.diagnostics).toMatchObject([
+      { severity: 'error', summary: 'Unclosed configuration block', range: { filename: 'main.tf', line: 1 } },
+    ]);
+  });
+
   it('locates an error only the plan finds (an undeclared variable)', async () => {
     const runner = scratch.runner();
     const moduleDir = scratch.module('undeclared');
