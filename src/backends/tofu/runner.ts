@@ -188,7 +188,8 @@ export class TofuRunner {
       }
       const { tofu, paths, env } = await this.#prepare(workspace);
       await mkdir(paths.plans, { recursive: true });
-      const planFile = join(paths.plans, `${planId}.tfplan`);
+      // Not named after the id, which comes from outside and so must not become part of a path.
+      const planFile = join(paths.plans, `${randomUUID()}.tfplan`);
       try {
         this.#options.plans.restore(planId, planFile);
         const applied = await this.#run(tofu, workspace, paths, env, 'stream', [

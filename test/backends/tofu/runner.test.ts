@@ -80,6 +80,20 @@ describe('TofuRunner plans and applies', () => {
     expect(shrunk.summary.resources).toEqual([{ address: 'terraform_data.b', action: 'delete' }]);
   });
 
+  it('keeps the state where a backend block of the module says, not in the working directory', async () => {
+    const runner = scratch.runner({ dir: join(scratch.dir, 'runner-own-backend') });
+    const stateFile = join(scratch.dir, 'elsewhere', 'site.tfstate');
+    const backend = `terraform {\n  backend "local" {\n    path = ${JSON.stringify(stateFile)}\n  }\n}\n\n`;
+    const moduleDir = scratch.module('own-backend', {
+      'main.tf': backend + (dataModule(['a'])['main.tf'] ?? ''),
+    });
+    const workspace = { product: 'acme/own-backend', moduleDir };
+    await runner.apply(workspace, (await runner.plan(workspace)).planId ?? '');
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ resources: [{ name: 'a' }] });
+    const workDir = workspacePaths(join(scratch.dir, 'runner-own-backend'), 'acme/own-backend').dir;
+    expect(existsSync(join(workDir, 'terraform.tfstate'))).toBe(false);
+  });
+
   it('keeps a saved plan in the state store and refuses it once stale', async () => {
     const runner = scratch.runner();
     const moduleDir = scratch.module('counter');
