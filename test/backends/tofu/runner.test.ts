@@ -134,11 +134,11 @@ describe('TofuRunner failures', () => {
     const workspace = { product: 'acme/locked', moduleDir, vars: { n: '1' } };
     await impatient.apply(workspace, (await impatient.plan(workspace)).planId ?? '');
 
-    // Another tofu applies in the same working directory and holds the state lock for 3 s.
+    // Another tofu applies in the same working directory and holds the state lock for 4 s.
     const paths = workspacePaths(runnerDir, 'acme/locked');
     const holder = execa(
       'tofu',
-      ['apply', '-auto-approve', '-input=false', '-var', 'n=2', '-var', 'pause=3'],
+      ['apply', '-auto-approve', '-input=false', '-var', 'n=2', '-var', 'pause=4'],
       {
         cwd: paths.dir,
         env: { TF_CLI_CONFIG_FILE: join(runnerDir, 'cli.tfrc'), TF_IN_AUTOMATION: '1' },
