@@ -3,11 +3,19 @@
 # Idempotent: a second run on a ready machine only checks, in a second or two.
 #   system tools (Debian packages): git, ansible-core, chromium, mkdocs
 #   OpenTofu, built from its Go module at a pinned release, cached outside the repo
+#   the hashicorp/local provider, built from its Go module into a filesystem mirror for offline use
 #   npm packages (npm ci, only when node_modules is missing or older than the lock)
 set -euo pipefail
 
 TOFU_VERSION="${CODEMONKEYS_TOFU_VERSION:-v1.12.6}"
 TOOLS_DIR="${CODEMONKEYS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codemonkeys/tools}"
+PROVIDER_MIRROR="${CODEMONKEYS_TOFU_PROVIDER_MIRROR:-$TOOLS_DIR/tofu-providers}"
+# hashicorp/local's v2 tags are no Go module versions (its go.mod has no /v2 suffix and declares
+# github.com/terraform-providers/terraform-provider-local), so the Go module proxy serves it only
+# as a pseudo-version: this one is main at 9068a4b, whose version/VERSION says 2.9.0.
+LOCAL_PROVIDER_MODULE="github.com/hashicorp/terraform-provider-local"
+LOCAL_PROVIDER_PSEUDO="v1.4.1-0.20260806152022-9068a4b7aa37"
+LOCAL_PROVIDER_VERSION="2.9.0"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -64,6 +72,31 @@ link_tofu() {
   if [ -w /usr/local/bin ]; then ln -sf "$bin" /usr/local/bin/tofu; fi
 }
 
+# OpenTofu installs providers from a filesystem mirror without any registry when the CLI
+# configuration says so (codemonkeys writes its own): <mirror>/<host>/<namespace>/<type>/<version>/<os_arch>/.
+# Built in the module's own directory, so its go.mod and go.sum decide every dependency.
+build_local_provider() {
+  command -v go >/dev/null 2>&1 || { say "go is needed to build the hashicorp/local provider"; return 1; }
+  local platform dir bin
+  platform="$(go env GOOS)_$(go env GOARCH)"
+  dir="$PROVIDER_MIRROR/registry.opentofu.org/hashicorp/local/$LOCAL_PROVIDER_VERSION/$platform"
+  bin="$dir/terraform-provider-local_v$LOCAL_PROVIDER_VERSION"
+  if [ -x "$bin" ]; then say "hashicorp/local $LOCAL_PROVIDER_VERSION mirrored at $PROVIDER_MIRROR"; return 0; fi
+  say "building the hashicorp/local provider $LOCAL_PROVIDER_VERSION from its Go module (a minute, once)"
+  local work src
+  work="$(mktemp -d)"
+  src="$(cd "$work" && go mod download -json "$LOCAL_PROVIDER_MODULE@$LOCAL_PROVIDER_PSEUDO" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  rm -rf "$work"
+  mkdir -p "$dir"
+  if [ -z "$src" ] || ! (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin.tmp" .); then
+    rm -f "$bin.tmp"
+    say "building hashicorp/local failed: the Go module proxy must serve $LOCAL_PROVIDER_MODULE@$LOCAL_PROVIDER_PSEUDO and its dependencies"
+    return 1
+  fi
+  mv "$bin.tmp" "$bin"
+  say "mirrored hashicorp/local $LOCAL_PROVIDER_VERSION at $PROVIDER_MIRROR"
+}
+
 install_npm_packages() {
   cd "$ROOT"
   if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
@@ -76,9 +109,9 @@ install_npm_packages() {
 main() {
   local only="${1:-all}"
   case "$only" in
-    all) install_debian_packages; build_tofu; install_npm_packages ;;
+    all) install_debian_packages; build_tofu; build_local_provider; install_npm_packages ;;
     system) install_debian_packages ;;
-    tofu) build_tofu ;;
+    tofu) build_tofu; build_local_provider ;;
     npm) install_npm_packages ;;
     *) say "usage: setup.sh [all|system|tofu|npm]"; return 2 ;;
   esac

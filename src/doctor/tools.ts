@@ -140,9 +140,13 @@ export async function findTofu(env: NodeJS.ProcessEnv): Promise<string | undefin
 
 /** Where scripts/setup.sh caches the tofu it builds, whether or not it is there. */
 export function tofuCachePath(env: NodeJS.ProcessEnv): string {
+  return resolve(toolsDir(env), `tofu-${tofuVersion(env)}`, 'tofu');
+}
+
+/** Where scripts/setup.sh caches the tools it builds: `${CODEMONKEYS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codemonkeys/tools}`. */
+export function toolsDir(env: NodeJS.ProcessEnv): string {
   const cacheHome = nonEmpty(env.XDG_CACHE_HOME) ?? join(nonEmpty(env.HOME) ?? homedir(), '.cache');
-  const toolsDir = nonEmpty(env.CODEMONKEYS_TOOLS_DIR) ?? join(cacheHome, 'codemonkeys', 'tools');
-  return resolve(toolsDir, `tofu-${tofuVersion(env)}`, 'tofu');
+  return resolve(nonEmpty(env.CODEMONKEYS_TOOLS_DIR) ?? join(cacheHome, 'codemonkeys', 'tools'));
 }
 
 /** Finds Chromium: CODEMONKEYS_CHROMIUM when set, else /usr/bin/chromium; undefined when not executable. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CodemonkeysError } from '../errors.js';
 import { SCHEMA_V1 } from './schema-v1.js';
+import { SCHEMA_V2 } from './schema-v2.js';
 
 /** One numbered step of the schema; applied once, in a transaction, in order. */
 export interface Migration {
@@ -13,7 +14,10 @@ export interface Migration {
  * Every schema step, oldest first. Append only: a released step is never edited, a change is a new
  * step. Versions are 1, 2, 3… without gaps.
  */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: SCHEMA_V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: SCHEMA_V1 },
+  { version: 2, name: 'tofu-plans', sql: SCHEMA_V2 },
+];
 
 /** The newest schema version this code knows. */
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,0 +1,7 @@
+variable "n" {
+  type = string
+}
+
+resource "terraform_data" "a" {
+  input = var.n
+}
