@@ -1,4 +1,5 @@
 import type { CiBackend } from '../backends/ci.js';
+import type { InfraRunner } from '../facets/infra/runner.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../store/store.js';
@@ -12,6 +13,8 @@ export interface ActuateContext {
   stateDir: string;
   ci: ReadonlyMap<string, CiBackend>;
   store: StateStore;
+  /** Runs OpenTofu for `infra.apply`. */
+  tofu?: InfraRunner;
   env: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;

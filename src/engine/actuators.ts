@@ -1,6 +1,7 @@
 import type { ActionKind } from '../actions/kinds.js';
 import { configureJob, triggerBuild } from '../facets/build/actuate.js';
 import { proposeJenkinsfile } from '../facets/build/jenkinsfile.js';
+import { applyInfra } from '../facets/infra/actuate.js';
 import type { Actuator } from './actuator.js';
 import { pruneProduct } from './prune.js';
 
@@ -9,5 +10,6 @@ export const ACTUATORS: ReadonlyMap<ActionKind, Actuator> = new Map<ActionKind, 
   ['build.configure', configureJob],
   ['build.trigger', triggerBuild],
   ['jenkinsfile.propose', proposeJenkinsfile],
+  ['infra.apply', applyInfra],
   ['product.prune', pruneProduct],
 ]);

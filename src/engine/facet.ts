@@ -1,5 +1,6 @@
 import type { ActionKind } from '../actions/kinds.js';
 import type { CiBackend } from '../backends/ci.js';
+import type { InfraRunner } from '../facets/infra/runner.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { JournalEntry, StateStore } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface ObserveContext {
   logger: Logger;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
+  /** Runs OpenTofu for the infra facet; read-only (plans in scratch folders) on a dry run. */
+  tofu?: InfraRunner;
 }
 
 /** What a facet may use while planning: data only, no I/O. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CiBackend } from '../backends/ci.js';
 import { CodemonkeysError } from '../errors.js';
+import { type InfraRunner, openInfraRunner } from '../facets/infra/runner.js';
 import { loadFleet } from '../fleet/load.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Problem } from '../fleet/problems.js';
@@ -19,6 +20,11 @@ export interface Runtime {
   stateDir: string;
   store: SqliteStore;
   ci: ReadonlyMap<string, CiBackend>;
+  /**
+   * Runs OpenTofu for the infra facet in `<stateDir>/tofu`, plans saved in the state file; on a
+   * read-only runtime it plans in scratch folders and writes nothing.
+   */
+  tofu: InfraRunner;
   /** Concurrency limits per backend. */
   perBackend: Readonly<Record<string, number>>;
   env: NodeJS.ProcessEnv;
@@ -92,6 +98,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     stateDir,
     store,
     ci,
+    tofu: openInfraRunner({
+      stateDir,
+      statePath: path,
+      readOnly: options.readOnly,
+      env: options.env,
+      logger: options.logger,
+    }),
     perBackend: { local: concurrency, jenkins: concurrency },
     env: options.env,
     logger: options.logger,
