@@ -139,23 +139,20 @@ function stateResources(fleet: InfraFleet, name: string): string[] {
 describe('the infra facet, reconciled with real tofu', () => {
   it('creates the static site (drift: auto), sees a file changed behind its back and applies again', async () => {
     const fleet = infraFleet();
-    const site = join(fleet.root, 'site');
-    fleet.product(
-      'site',
-      `{ module: tofu/modules/static-site, vars: { site_name: site, root_dir: ${JSON.stringify(site)} }, drift: auto }`,
-    );
+    fleet.product('site', '{ module: tofu/modules/static-site, vars: { site_name: site }, drift: auto }');
+    // The module's default: site/ in the product's tofu working directory.
+    const index = join(fleet.workspace('site'), 'site', 'index.html');
 
     const dry = await run(fleet, { dryRun: true });
     expect(dry.last.plan.actions).toMatchObject([
       { kind: 'infra.apply', changes: { add: 2, change: 0, destroy: 0 }, blockedBy: [] },
     ]);
     expect(existsSync(join(fleet.fleetDir, '.codemonkeys'))).toBe(false);
-    expect(existsSync(site)).toBe(false);
 
     const created = await run(fleet);
     expect(created.converged).toBe(true);
     expect(kinds(created)).toEqual(['infra.apply acme/site succeeded']);
-    const written = readFileSync(join(site, 'index.html'), 'utf8');
+    const written = readFileSync(index, 'utf8');
     expect(written).toContain('<h1>site</h1>');
     expect(condition(created, 'acme/site', 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled' });
     expect(condition(created, 'acme/site', 'Ready')?.message).toBe(
@@ -165,13 +162,16 @@ describe('the infra facet, reconciled with real tofu', () => {
     const quiet = await run(fleet);
     expect(quiet).toMatchObject({ passes: 1, executed: [] });
 
-    writeFileSync(join(site, 'index.html'), '<h1>defaced</h1>\n');
-    // A dry run plans against a copy of the real state, and leaves the runner's folder as it was.
+    // A dry run plans in a scratch folder that looks like the real working directory: it reads
+    // the real site, and leaves the runner's folder as it was.
     const tofuDir = join(fleet.fleetDir, '.codemonkeys', 'tofu');
     const before = listing(tofuDir);
+    expect((await run(fleet, { dryRun: true })).last.plan.actions).toEqual([]);
+    writeFileSync(index, '<h1>defaced</h1>\n');
     const seen = await run(fleet, { dryRun: true });
     expect(seen.last.plan.actions).toMatchObject([{ kind: 'infra.apply', changes: { add: 1, destroy: 0 } }]);
     expect(listing(tofuDir)).toEqual(before);
+    expect(readFileSync(index, 'utf8')).toBe('<h1>defaced</h1>\n');
 
     const healed = await run(fleet, {
       onPass: (pass) => {
@@ -180,7 +180,7 @@ describe('the infra facet, reconciled with real tofu', () => {
       },
     });
     expect(kinds(healed)).toEqual(['infra.apply acme/site succeeded']);
-    expect(readFileSync(join(site, 'index.html'), 'utf8')).toBe(written);
+    expect(readFileSync(index, 'utf8')).toBe(written);
     expect(condition(healed, 'acme/site', 'Ready')).toMatchObject({ status: 'True' });
   }, 60_000);
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -81,8 +81,8 @@ function planStoreOn(path: string): TofuPlanStore {
 
 /**
  * Plans without writing anything under the state folder: each plan runs in a fresh folder under
- * the system's temporary directory, with a copy of the product's local state (so the plan shows
- * what a real pass would), and the folder is removed afterwards.
+ * the system's temporary directory that looks like the product's real working directory (see
+ * `prepareScratch`), so the plan shows what a real pass would; the folder is removed afterwards.
  */
 function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunner {
   return {
@@ -90,7 +90,7 @@ function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunne
     async plan(workspace) {
       const scratch = await mkdtemp(join(tmpdir(), 'codemonkeys-tofu-'));
       try {
-        await copyState(realDir, scratch, workspace.product);
+        await prepareScratch(realDir, scratch, workspace);
         const runner = new TofuRunner({
           dir: scratch,
           plans: refusingPlanStore(),
@@ -112,15 +112,42 @@ function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunne
   };
 }
 
-/** Copies the product's local state and dependency lock file, when it has them, into the scratch folder. */
-async function copyState(realDir: string, scratchDir: string, product: string): Promise<void> {
-  const from = workspacePaths(realDir, product).dir;
-  const to = workspacePaths(scratchDir, product).dir;
+/** What a scratch folder never takes from the real working directory: tofu's and our own working files. */
+const NOT_LINKED = /^(\.terraform|\.codemonkeys|\.terraform\.lock\.hcl|\.terraform\.tfstate\.lock\.info|terraform\.tfstate.*)$/;
+
+/**
+ * Makes the scratch working directory look like the real one from inside: a copy of the local
+ * state and dependency lock file, and a link to everything else in it that is not the module
+ * (what the module's resources keep relative to the working directory, such as static-site's
+ * `site/`), so that refreshing them reads the real files. Module files are copied by the runner.
+ */
+async function prepareScratch(realDir: string, scratchDir: string, workspace: TofuWorkspace): Promise<void> {
+  const from = workspacePaths(realDir, workspace.product).dir;
+  const to = workspacePaths(scratchDir, workspace.product).dir;
   await mkdir(to, { recursive: true });
-  for (const file of ['terraform.tfstate', '.terraform.lock.hcl']) {
-    await copyFile(join(from, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+  const entries = await readdir(from).catch(() => [] as string[]);
+  if (entries.length === 0) return;
+  const moduleNames = new Set([
+    ...(await readdir(workspace.moduleDir).catch(() => [] as string[])),
+    ...(await copiedModuleNames(from)),
+  ]);
+  for (const name of entries) {
+    if (name === 'terraform.tfstate' || name === '.terraform.lock.hcl') {
+      await copyFile(join(from, name), join(to, name));
+      continue;
+    }
+    if (NOT_LINKED.test(name) || moduleNames.has(name)) continue;
+    await symlink(join(from, name), join(to, name));
+  }
+}
+
+/** The top-level names of the module files the real working directory holds (the runner lists them). */
+async function copiedModuleNames(workDir: string): Promise<string[]> {
+  try {
+    const manifest = JSON.parse(await readFile(join(workDir, '.codemonkeys', 'module-files.json'), 'utf8'));
+    return Object.keys(manifest as Record<string, unknown>).map((file) => file.split('/')[0] ?? file);
+  } catch {
+    return [];
   }
 }
 
