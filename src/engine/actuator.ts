@@ -1,3 +1,4 @@
+import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
@@ -15,6 +16,8 @@ export interface ActuateContext {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;
+  /** Runs playbooks (deploy.apply); absent where nothing deploys. */
+  ansible?: AnsibleRunner;
 }
 
 /**

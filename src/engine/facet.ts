@@ -1,4 +1,5 @@
 import type { ActionKind } from '../actions/kinds.js';
+import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
@@ -17,6 +18,8 @@ export interface ObserveContext {
   logger: Logger;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
+  /** Runs playbooks (deploy facet); absent where nothing deploys. */
+  ansible?: AnsibleRunner;
 }
 
 /** What a facet may use while planning: data only, no I/O. */

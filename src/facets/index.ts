@@ -1,6 +1,7 @@
 import type { Facet } from '../engine/facet.js';
 import type { FacetName } from '../fleet/model.js';
 import { buildFacet } from './build/index.js';
+import { deployFacet } from './deploy/index.js';
 
 /**
  * Every facet, in the order their actions run for one product (build before docs before
@@ -8,4 +9,5 @@ import { buildFacet } from './build/index.js';
  */
 export const FACETS: ReadonlyMap<FacetName, Facet> = new Map<FacetName, Facet>([
   ['build', buildFacet as Facet],
+  ['deploy', deployFacet as Facet],
 ]);
