@@ -49,6 +49,12 @@ export async function runPlaybook(
   const failures = tasks.filter(
     (task) => task.status === 'unreachable' || (task.status === 'failed' && !task.ignored),
   );
+  // A run that ended badly without a failed task (an include that could not be read, a crash
+  // after the recap) must not pass for a success.
+  if (failures.length === 0 && outcome.exitCode !== 0) {
+    const message = `playbook ${name} ended badly with no failed task`;
+    throw commandError(message, command, outcome, settings.redactor, 'AnsibleFailed', 'stalled');
+  }
   const result: PlaybookResult = {
     mode,
     playbook,
