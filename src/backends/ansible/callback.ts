@@ -141,7 +141,7 @@ export function statusOf(result: Record<string, unknown>): TaskStatus {
 }
 
 /**
- * What a person needs to see of a failure: `msg` (or `censored` for no_log tasks), the first
+ * What a person needs to see of a failure: `msg` (or `reason`, or `censored` for no_log tasks), the first
  * failed loop item's, and the last line of stderr when `msg` is only "non-zero return code".
  */
 export function messageOf(result: Record<string, unknown>): string | undefined {
@@ -150,7 +150,9 @@ export function messageOf(result: Record<string, unknown>): string | undefined {
     .find((item) => item.failed === true);
   const source = failedItem ?? result;
   const parts: string[] = [];
-  const msg = asString(source.msg) || asString(source.censored) || asString(result.msg);
+  // `reason` is where Ansible explains a failed include.
+  const msg =
+    asString(source.msg) || asString(source.reason) || asString(source.censored) || asString(result.msg);
   if (msg) parts.push(msg.trim());
   const stderr = lastLine(asString(source.stderr) || asString(source.module_stderr));
   if (stderr && !parts.some((part) => part.includes(stderr))) parts.push(stderr);

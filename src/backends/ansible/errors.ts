@@ -1,5 +1,7 @@
 import { CodemonkeysError, type NextStep } from '../../errors.js';
+import type { Redactor } from '../../log/redact.js';
 import type { TaskResult } from './callback.js';
+import type { ProcessOutcome } from './process.js';
 import type { PlaybookResult } from './runner.js';
 
 /** How much of ansible-playbook's stderr a failure keeps. */
@@ -79,4 +81,35 @@ export function ansibleMissing(executable: string): CodemonkeysError {
     `${executable} not found on PATH: run scripts/setup.sh, or apt-get install ansible-core (or pip install ansible-core)`,
     { reason: 'AnsibleMissing', next: 'stalled' },
   );
+}
+
+/** An error whose message names how the run ended and Ansible's own `ERROR!` line, all redacted. */
+export function commandError(
+  message: string,
+  command: string[],
+  outcome: ProcessOutcome,
+  redactor: Redactor,
+  reason: string,
+  next: NextStep,
+): AnsibleCommandError {
+  const stderr = redactor.redactText(outcome.spawnError ?? outcome.stderr).trim();
+  const stderrTail = stderr.length > STDERR_TAIL_BYTES ? stderr.slice(-STDERR_TAIL_BYTES) : stderr;
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  const headline = lines.find((line) => line.startsWith('ERROR!')) ?? lines[lines.length - 1];
+  const how =
+    outcome.timedOut || outcome.cancelled
+      ? ''
+      : outcome.signal
+        ? ` (killed by ${outcome.signal})`
+        : ` (exit code ${outcome.exitCode ?? 'unknown'})`;
+  const detail = headline && !outcome.timedOut && !outcome.cancelled ? `: ${headline.trim()}` : '';
+  return new AnsibleCommandError(`${message}${how}${detail}`, {
+    reason,
+    next,
+    command,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    timedOut: outcome.timedOut,
+    stderrTail,
+  });
 }

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { findOnPath } from '../../doctor/tools.js';
-import { CodemonkeysError, type NextStep } from '../../errors.js';
+import { CodemonkeysError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
 import { parseCallbackOutput } from './callback.js';
-import { AnsibleCommandError, ansibleMissing, STDERR_TAIL_BYTES } from './errors.js';
+import { buildArgs, buildEnv, checkSecretEnv, locateAnsible, registerSecrets } from './command.js';
+import { commandError } from './errors.js';
 import { resolveInventory, resolvePlaybook } from './inventory.js';
 import { type ProcessOutcome, spawnAnsible } from './process.js';
 import {
@@ -14,35 +13,10 @@ import {
   type PlaybookRequest,
   type PlaybookResult,
 } from './runner.js';
-import { createWorkspace, type RunWorkspace } from './workspace.js';
+import { createWorkspace } from './workspace.js';
 
 /** The runner's options with the redactor settled. */
 export type RunSettings = AnsibleRunnerOptions & { redactor: Redactor };
-
-/** Variables passed on from the reconciler's environment besides LC_*: what ssh, Python and the modules need. */
-const PASSED_ENV = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-  'TMPDIR',
-  'SSH_AUTH_SOCK',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-  'XDG_CONFIG_HOME',
-  'XDG_CACHE_HOME',
-  'XDG_DATA_HOME',
-  'XDG_RUNTIME_DIR',
-];
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Exit codes with which ansible-playbook refuses a playbook (parser error) or its options. */
 const INVALID_EXIT_CODES = new Set([4, 5]);
@@ -75,6 +49,12 @@ export async function runPlaybook(
   const failures = tasks.filter(
     (task) => task.status === 'unreachable' || (task.status === 'failed' && !task.ignored),
   );
+  // A run that ended badly without a failed task (an include that could not be read, a crash
+  // after the recap) must not pass for a success.
+  if (failures.length === 0 && outcome.exitCode !== 0) {
+    const message = `playbook ${name} ended badly with no failed task`;
+    throw commandError(message, command, outcome, settings.redactor, 'AnsibleFailed', 'stalled');
+  }
   const result: PlaybookResult = {
     mode,
     playbook,
@@ -169,79 +149,6 @@ async function execute(
   }
 }
 
-function buildArgs(
-  modeArgs: string[],
-  request: PlaybookRequest,
-  workspace: RunWorkspace,
-  inventory: string,
-  playbook: string,
-): string[] {
-  const args = ['-i', inventory, '--extra-vars', `@${workspace.extraVarsPath}`, ...modeArgs];
-  if (workspace.vaultPasswordPath) args.push('--vault-password-file', workspace.vaultPasswordPath);
-  // The `--opt=value` form: a value that starts with '-' stays a value.
-  if (request.limit) args.push(`--limit=${request.limit}`);
-  if (request.tags?.length) args.push(`--tags=${request.tags.join(',')}`);
-  if (request.skipTags?.length) args.push(`--skip-tags=${request.skipTags.join(',')}`);
-  // Resolved to an absolute path, so it never reads as an option.
-  args.push(playbook);
-  return args;
-}
-
-function buildEnv(
-  settings: RunSettings,
-  secretEnv: Record<string, string>,
-  workspace: RunWorkspace,
-): Record<string, string> {
-  const source = settings.env ?? process.env;
-  const passed = new Set([...PASSED_ENV, ...(settings.passEnv ?? [])]);
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source)) {
-    if (value === undefined || name.startsWith('ANSIBLE_')) continue;
-    if (passed.has(name) || name.startsWith('LC_')) env[name] = value;
-  }
-  // Ansible refuses to start under a locale whose encoding is not UTF-8.
-  if (!/utf-?8/i.test(env.LC_ALL ?? env.LC_CTYPE ?? env.LANG ?? '')) env.LC_ALL = 'C.UTF-8';
-  Object.assign(env, secretEnv);
-  env.ANSIBLE_CONFIG = workspace.configPath;
-  // The callback plugin lives in the package: no __pycache__ written beside it.
-  env.PYTHONDONTWRITEBYTECODE = '1';
-  return env;
-}
-
-function registerSecrets(request: PlaybookRequest, redactor: Redactor): void {
-  for (const value of Object.values(request.secretEnv ?? {})) redactor.register(value);
-  if (request.vaultPassword !== undefined) redactor.register(request.vaultPassword);
-}
-
-/** Secret variable names must be plain names that cannot replace the run's own settings. */
-function checkSecretEnv(secretEnv: Record<string, string>): Record<string, string> {
-  for (const [name, value] of Object.entries(secretEnv)) {
-    const reserved = name.startsWith('ANSIBLE_') || PASSED_ENV.includes(name) || name.startsWith('LC_');
-    if (!ENV_NAME.test(name) || reserved || typeof value !== 'string') {
-      throw new CodemonkeysError(
-        `secret environment variable '${name}' cannot be used: it must be a plain name (letters, digits, '_') and not one of ansible-playbook's own settings (ANSIBLE_*, LC_*, ${PASSED_ENV.join(', ')})`,
-        { reason: 'Usage' },
-      );
-    }
-  }
-  return secretEnv;
-}
-
-async function locateAnsible(settings: RunSettings): Promise<string> {
-  const executable = settings.executable ?? 'ansible-playbook';
-  if (!executable.includes('/')) {
-    const found = await findOnPath(executable, settings.env ?? process.env);
-    if (found) return found;
-    throw ansibleMissing(executable);
-  }
-  try {
-    await access(executable, constants.X_OK);
-    return executable;
-  } catch {
-    throw ansibleMissing(executable);
-  }
-}
-
 function throwIfStopped(
   outcome: ProcessOutcome,
   command: string[],
@@ -280,37 +187,6 @@ function cancelledBeforeStart(): CodemonkeysError {
   return new CodemonkeysError('playbook run was cancelled before it started', {
     reason: 'AnsibleCancelled',
     next: 'transient',
-  });
-}
-
-/** An error whose message names how the run ended and Ansible's own `ERROR!` line, all redacted. */
-function commandError(
-  message: string,
-  command: string[],
-  outcome: ProcessOutcome,
-  redactor: Redactor,
-  reason: string,
-  next: NextStep,
-): AnsibleCommandError {
-  const stderr = redactor.redactText(outcome.spawnError ?? outcome.stderr).trim();
-  const stderrTail = stderr.length > STDERR_TAIL_BYTES ? stderr.slice(-STDERR_TAIL_BYTES) : stderr;
-  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-  const headline = lines.find((line) => line.startsWith('ERROR!')) ?? lines[lines.length - 1];
-  const how =
-    outcome.timedOut || outcome.cancelled
-      ? ''
-      : outcome.signal
-        ? ` (killed by ${outcome.signal})`
-        : ` (exit code ${outcome.exitCode ?? 'unknown'})`;
-  const detail = headline && !outcome.timedOut && !outcome.cancelled ? `: ${headline.trim()}` : '';
-  return new AnsibleCommandError(`${message}${how}${detail}`, {
-    reason,
-    next,
-    command,
-    exitCode: outcome.exitCode,
-    signal: outcome.signal,
-    timedOut: outcome.timedOut,
-    stderrTail,
   });
 }
 

@@ -6,5 +6,11 @@ export type { HostStats, TaskResult, TaskStatus } from './callback.js';
 export { parseCallbackOutput } from './callback.js';
 export { AnsibleCommandError, AnsiblePlaybookFailed } from './errors.js';
 export { LIBRARY_DIR, resolveInventory, resolvePlaybook } from './inventory.js';
-export type { AnsibleRunner, AnsibleRunnerOptions, PlaybookRequest, PlaybookResult } from './runner.js';
-export { ANSIBLE_TIMEOUT_MS, createAnsibleRunner } from './runner.js';
+export type {
+  AnsibleRunner,
+  AnsibleRunnerOptions,
+  DeployedVersion,
+  PlaybookRequest,
+  PlaybookResult,
+} from './runner.js';
+export { ANSIBLE_TIMEOUT_MS, createAnsibleRunner, deployedVersions } from './runner.js';

@@ -52,6 +52,8 @@ export async function spawnAnsible(
   const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
   const onAbort = () => stop('cancel');
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted between the caller's last check and now: the event has already fired.
+  if (options.signal?.aborted) onAbort();
   try {
     const result = await child;
     const exitCode = result.exitCode ?? null;

@@ -114,3 +114,25 @@ function succeeded(result: PlaybookResult, request: PlaybookRequest): PlaybookRe
   if (result.failures.length > 0) throw new AnsiblePlaybookFailed(result, basename(request.playbook));
   return result;
 }
+
+/** One host's answer to "what runs there?", as the library's deploy playbooks report it. */
+export interface DeployedVersion {
+  /** The version marker found before the run; '' when nothing was deployed. */
+  deployed: string;
+  /** The version the run deploys (or, in check mode, would). */
+  wanted: string;
+}
+
+/**
+ * The versions the library's deploy playbooks report with `set_stats` (`deployed_version`,
+ * `wanted_version`), by host; hosts that reported nothing are left out.
+ */
+export function deployedVersions(result: PlaybookResult): Record<string, DeployedVersion> {
+  const versions: Record<string, DeployedVersion> = {};
+  for (const [host, stats] of Object.entries(result.customStats.perHost)) {
+    const { deployed_version: deployed, wanted_version: wanted } = stats;
+    if (typeof deployed !== 'string' || typeof wanted !== 'string') continue;
+    versions[host] = { deployed, wanted };
+  }
+  return versions;
+}

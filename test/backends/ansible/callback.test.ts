@@ -123,6 +123,11 @@ describe('messageOf', () => {
     ],
     ['stderr only once when msg already holds it', { msg: 'failed: b', stderr: 'b' }, 'failed: b'],
     [
+      'the reason of an include that failed',
+      { failed: true, reason: "Could not find or access 'x.yml'" },
+      "Could not find or access 'x.yml'",
+    ],
+    [
       'the censored notice of a no_log task',
       { censored: 'the output has been hidden' },
       'the output has been hidden',

@@ -155,6 +155,15 @@ describe('runs that never produce a result', () => {
     expect(await waitFor(() => !sleepRunning(marker), 5_000)).toBe(true);
   });
 
+  it('does not take a run that died after its recap for a success, even with no failed task', async () => {
+    const executable = join(FIXTURES, 'crash-after-recap.sh');
+    const { runner } = testRunner(join(temp.dir, 'crash'), { executable });
+    const error = await rejection(runner.apply(fixture('ping.yml')));
+    expect(error).toBeInstanceOf(AnsibleCommandError);
+    expect(error.reason).toBe('AnsibleFailed');
+    expect(error.message).toContain('(exit code 250): ERROR! Unexpected Exception');
+  });
+
   it('says how to install ansible-playbook when it is missing', async () => {
     const { runner } = testRunner(join(temp.dir, 'no-ansible'), { env: { PATH: join(temp.dir, 'empty') } });
     const error = await rejection(runner.check(fixture('ping.yml')));
