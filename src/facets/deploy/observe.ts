@@ -1,4 +1,8 @@
-import { AnsiblePlaybookFailed, type PlaybookResult } from '../../backends/ansible/index.js';
+import {
+  AnsiblePlaybookFailed,
+  deployedVersions,
+  type PlaybookResult,
+} from '../../backends/ansible/index.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
 import { DEFAULT_TAG_FORMAT, latestRelease, type Release, releases } from '../../backends/git/tags.js';
 import type { ObserveContext } from '../../engine/facet.js';
@@ -100,12 +104,11 @@ function summarize(result: PlaybookResult): NonNullable<EnvironmentObservation['
   };
 }
 
-/** The `deployed_version` each host reported with set_stats (the library's deploy playbooks do). */
+/** What each host reported running (the library's deploy playbooks report it with set_stats). */
 function runningVersions(result: PlaybookResult): Record<string, string> {
   const running: Record<string, string> = {};
-  for (const [host, stats] of Object.entries(result.customStats.perHost)) {
-    const version = stats.deployed_version;
-    if (typeof version === 'string' && version !== '') running[host] = version;
+  for (const [host, versions] of Object.entries(deployedVersions(result))) {
+    if (versions.deployed !== '') running[host] = versions.deployed;
   }
   return running;
 }
