@@ -1,3 +1,4 @@
+import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
 import type { InfraRunner } from '../facets/infra/runner.js';
 import type { Fleet } from '../fleet/model.js';
@@ -18,6 +19,8 @@ export interface ActuateContext {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;
+  /** Runs playbooks (deploy.apply); absent where nothing deploys. */
+  ansible?: AnsibleRunner;
 }
 
 /**

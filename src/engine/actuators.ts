@@ -1,6 +1,7 @@
 import type { ActionKind } from '../actions/kinds.js';
 import { configureJob, triggerBuild } from '../facets/build/actuate.js';
 import { proposeJenkinsfile } from '../facets/build/jenkinsfile.js';
+import { applyDeploy } from '../facets/deploy/actuate.js';
 import { applyInfra } from '../facets/infra/actuate.js';
 import type { Actuator } from './actuator.js';
 import { pruneProduct } from './prune.js';
@@ -9,6 +10,7 @@ import { pruneProduct } from './prune.js';
 export const ACTUATORS: ReadonlyMap<ActionKind, Actuator> = new Map<ActionKind, Actuator>([
   ['build.configure', configureJob],
   ['build.trigger', triggerBuild],
+  ['deploy.apply', applyDeploy],
   ['jenkinsfile.propose', proposeJenkinsfile],
   ['infra.apply', applyInfra],
   ['product.prune', pruneProduct],

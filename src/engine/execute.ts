@@ -14,6 +14,8 @@ export interface ExecutedAction {
   actionId: string;
   product: string;
   kind: string;
+  /** The deploy environment it targeted, if any. */
+  environment?: string;
   outcome: ActionOutcome;
   /** Why it was skipped or how it failed. */
   detail?: string;
@@ -146,7 +148,13 @@ function backendQueue(
 }
 
 function base(action: GatedAction): Omit<ExecutedAction, 'outcome'> {
-  return { actionId: action.id, product: action.product, kind: action.kind };
+  const done: Omit<ExecutedAction, 'outcome'> = {
+    actionId: action.id,
+    product: action.product,
+    kind: action.kind,
+  };
+  if (action.environment !== undefined) done.environment = action.environment;
+  return done;
 }
 
 function skipped(action: GatedAction, detail: string): ExecutedAction {

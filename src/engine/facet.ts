@@ -1,4 +1,5 @@
 import type { ActionKind } from '../actions/kinds.js';
+import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
 import type { InfraRunner } from '../facets/infra/runner.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
@@ -18,6 +19,8 @@ export interface ObserveContext {
   logger: Logger;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
+  /** Runs playbooks (deploy facet); absent where nothing deploys. */
+  ansible?: AnsibleRunner;
   /** Runs OpenTofu for the infra facet; read-only (plans in scratch folders) on a dry run. */
   tofu?: InfraRunner;
 }

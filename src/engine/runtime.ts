@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type AnsibleRunner, createAnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
 import { CodemonkeysError } from '../errors.js';
 import { type InfraRunner, openInfraRunner } from '../facets/infra/runner.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   loop?: LoopState;
   /** Products whose manifests changed since the loop's last load; undefined when not known. */
   changedProducts?: string[];
+  /** Runs playbooks for the deploy facet. */
+  ansible: AnsibleRunner;
 }
 
 export interface RuntimeOptions {
@@ -110,6 +113,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger: options.logger,
     loop: options.loop,
     changedProducts: loaded.changedProducts,
+    ansible: createAnsibleRunner({ env: options.env, logger: options.logger }),
   };
 }
 

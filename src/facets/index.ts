@@ -1,6 +1,7 @@
 import type { Facet } from '../engine/facet.js';
 import type { FacetName } from '../fleet/model.js';
 import { buildFacet } from './build/index.js';
+import { deployFacet } from './deploy/index.js';
 import { infraFacet } from './infra/index.js';
 
 /**
@@ -9,5 +10,6 @@ import { infraFacet } from './infra/index.js';
  */
 export const FACETS: ReadonlyMap<FacetName, Facet> = new Map<FacetName, Facet>([
   ['build', buildFacet as Facet],
+  ['deploy', deployFacet as Facet],
   ['infra', infraFacet as Facet],
 ]);

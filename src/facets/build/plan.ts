@@ -3,6 +3,7 @@ import { canonicalJson } from '../../engine/canonical.js';
 import type { FacetPlan, PlanContext, ProposedAction } from '../../engine/facet.js';
 import type { Product } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';
+import { freshKey } from '../keys.js';
 import { planJenkinsfile } from './jenkinsfile.js';
 import type { BuildObservation } from './observe.js';
 
@@ -165,15 +166,6 @@ function planBuildRun(
       };
     }
   }
-}
-
-/** The first key of the chain key, key:again:<t1>, key:again:<t1>:again:<t2>… that has not run yet. */
-function freshKey(key: string, journal: PlanContext['journal'] | undefined): string {
-  let current = key;
-  for (let entry = journal?.(current); entry && entry.state === 'succeeded'; entry = journal?.(current)) {
-    current = `${current}:again:${entry.finishedAt ?? entry.startedAt}`;
-  }
-  return current;
 }
 
 function seconds(ms: number | undefined): string {

@@ -113,7 +113,8 @@ function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunne
 }
 
 /** What a scratch folder never takes from the real working directory: tofu's and our own working files. */
-const NOT_LINKED = /^(\.terraform|\.codemonkeys|\.terraform\.lock\.hcl|\.terraform\.tfstate\.lock\.info|terraform\.tfstate.*)$/;
+const NOT_LINKED =
+  /^(\.terraform|\.codemonkeys|\.terraform\.lock\.hcl|\.terraform\.tfstate\.lock\.info|terraform\.tfstate.*)$/;
 
 /**
  * Makes the scratch working directory look like the real one from inside: a copy of the local
