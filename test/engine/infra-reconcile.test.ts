@@ -162,16 +162,17 @@ describe('the infra facet, reconciled with real tofu', () => {
     const quiet = await run(fleet);
     expect(quiet).toMatchObject({ passes: 1, executed: [] });
 
-    // A dry run plans in a scratch folder that looks like the real working directory: it reads
-    // the real site, and leaves the runner's folder as it was.
+    // A dry run plans where a real pass would, against the real site and state, and writes
+    // nothing there.
     const tofuDir = join(fleet.fleetDir, '.codemonkeys', 'tofu');
-    const before = listing(tofuDir);
+    const inSync = listing(tofuDir);
     expect((await run(fleet, { dryRun: true })).last.plan.actions).toEqual([]);
+    expect(listing(tofuDir)).toEqual(inSync);
     writeFileSync(index, '<h1>defaced</h1>\n');
+    const defaced = listing(tofuDir);
     const seen = await run(fleet, { dryRun: true });
     expect(seen.last.plan.actions).toMatchObject([{ kind: 'infra.apply', changes: { add: 1, destroy: 0 } }]);
-    expect(listing(tofuDir)).toEqual(before);
-    expect(readFileSync(index, 'utf8')).toBe('<h1>defaced</h1>\n');
+    expect(listing(tofuDir)).toEqual(defaced);
 
     const healed = await run(fleet, {
       onPass: (pass) => {
@@ -182,6 +183,18 @@ describe('the infra facet, reconciled with real tofu', () => {
     expect(kinds(healed)).toEqual(['infra.apply acme/site succeeded']);
     expect(readFileSync(index, 'utf8')).toBe(written);
     expect(condition(healed, 'acme/site', 'Ready')).toMatchObject({ status: 'True' });
+
+    // A changed spec cannot be planned where the last run left things without writing there: a
+    // dry run plans in a scratch folder with a copy of the state and a link to the real site/.
+    fleet.product(
+      'site',
+      '{ module: tofu/modules/static-site, vars: { site_name: site, tagline: New. }, drift: auto }',
+    );
+    const healedListing = listing(tofuDir);
+    const changed = await run(fleet, { dryRun: true });
+    expect(changed.last.plan.actions).toMatchObject([{ changes: { add: 1, change: 0, destroy: 1 } }]);
+    expect(changed.last.plan.actions[0]?.reason).toContain('(replace local_file.index)');
+    expect(listing(tofuDir)).toEqual(healedListing);
   }, 60_000);
 
   it('drift: propose holds the plan for an approval by the org, then applies exactly it', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findTofu } from '../../doctor/tools.js';
@@ -12,7 +13,7 @@ import { runTofu, type TofuOutput, type TofuRun, tofuEnv } from './exec.js';
 import { KeyedMutex } from './mutex.js';
 import { readPlanJson, type TofuPlanSummary } from './plan-json.js';
 import { registerSecrets, secretsFoundIn, workspaceSecrets } from './secrets.js';
-import { syncModule, type WorkspacePaths, workspacePaths, writeVarsFile } from './workspace.js';
+import { isCurrent, syncModule, type WorkspacePaths, workspacePaths, writeVarsFile } from './workspace.js';
 
 /** How the runner is set up; one runner serves every product of a fleet. */
 export interface TofuRunnerOptions {
@@ -139,35 +140,83 @@ export class TofuRunner {
           `-var-file=${relative(paths.dir, paths.varsFile)}`,
           `-out=${relative(paths.dir, planFile)}`,
         ]);
-        const changed = planned.exitCode === 2;
-        const shown = await this.#run(tofu, workspace, paths, env, 'plain', ['show', '-json', planFile]);
-        this.#refuseSecretsIn(shown.stdout, workspace);
-        const { summary, fingerprint } = readPlanJson(shown.stdout);
-        const planId =
-          changed && options.save !== false ? this.#save(workspace, planFile, summary, fingerprint) : null;
-        this.#options.logger?.info(
-          {
-            product: workspace.product,
-            planId,
-            add: summary.add,
-            change: summary.change,
-            destroy: summary.destroy,
-          },
-          changed ? 'tofu plan has changes' : 'tofu plan has no changes',
-        );
-        return {
-          product: workspace.product,
-          changed,
-          summary,
-          fingerprint,
-          planId,
-          tofuVersion: versionOf(planned),
-          warnings: warningsOf(planned.diagnostics, label(workspace)),
-        };
+        return await this.#readPlan(tofu, workspace, paths, env, planned, planFile, options.save !== false);
       } finally {
         await rm(planFile, { force: true });
       }
     });
+  }
+
+  /**
+   * Plans in the product's working directory without writing anything there or anywhere under
+   * the runner's folder, for dry runs: only when the directory is current (the module's files
+   * and the variables are those of its last run, and it was initialised), with `-lock=false` and
+   * the plan file in `scratchDir`; never saved. Resolves null when the directory is not current:
+   * a plan there would need a sync and an init first.
+   */
+  async planInPlace(workspace: TofuWorkspace, scratchDir: string): Promise<TofuPlanResult | null> {
+    return this.#workspaces.run(workspace.product, async () => {
+      const paths = workspacePaths(this.#options.dir, workspace.product);
+      const current =
+        existsSync(this.#cliConfig) &&
+        (await isCurrent(workspace.moduleDir, paths, label(workspace), workspace.vars ?? {}));
+      if (!current) return null;
+      const tofu = this.#options.tofuPath ?? (await findTofu(this.#env));
+      if (!tofu) return null;
+      registerSecrets(workspaceSecrets(workspace.secretVars, workspace.secretEnv));
+      const env = this.#envFor(workspace);
+      const planFile = join(scratchDir, `${randomUUID()}.tfplan`);
+      try {
+        const planned = await this.#run(tofu, workspace, paths, env, 'stream', [
+          'plan',
+          '-input=false',
+          '-json',
+          '-detailed-exitcode',
+          '-lock=false',
+          `-var-file=${relative(paths.dir, paths.varsFile)}`,
+          `-out=${planFile}`,
+        ]);
+        return await this.#readPlan(tofu, workspace, paths, env, planned, planFile, false);
+      } finally {
+        await rm(planFile, { force: true });
+      }
+    });
+  }
+
+  /** `show -json` of a plan file → the result; saves the plan when asked and it has changes. */
+  async #readPlan(
+    tofu: string,
+    workspace: TofuWorkspace,
+    paths: WorkspacePaths,
+    env: Record<string, string>,
+    planned: TofuRun,
+    planFile: string,
+    save: boolean,
+  ): Promise<TofuPlanResult> {
+    const changed = planned.exitCode === 2;
+    const shown = await this.#run(tofu, workspace, paths, env, 'plain', ['show', '-json', planFile]);
+    this.#refuseSecretsIn(shown.stdout, workspace);
+    const { summary, fingerprint } = readPlanJson(shown.stdout);
+    const planId = changed && save ? this.#save(workspace, planFile, summary, fingerprint) : null;
+    this.#options.logger?.info(
+      {
+        product: workspace.product,
+        planId,
+        add: summary.add,
+        change: summary.change,
+        destroy: summary.destroy,
+      },
+      changed ? 'tofu plan has changes' : 'tofu plan has no changes',
+    );
+    return {
+      product: workspace.product,
+      changed,
+      summary,
+      fingerprint,
+      planId,
+      tofuVersion: versionOf(planned),
+      warnings: warningsOf(planned.diagnostics, label(workspace)),
+    };
   }
 
   /**
@@ -249,19 +298,23 @@ export class TofuRunner {
     const paths = workspacePaths(this.#options.dir, workspace.product);
     await syncModule(workspace.moduleDir, paths, label(workspace));
     await writeVarsFile(paths, workspace.vars ?? {});
-    const env = tofuEnv({
-      base: this.#env,
-      cliConfig: this.#cliConfig,
-      extra: workspace.env,
-      secretEnv: workspace.secretEnv,
-      secretVars: workspace.secretVars,
-    });
+    const env = this.#envFor(workspace);
     // init every time: it is quick when nothing changed, and repairs a working directory whose
     // module, providers or cache changed since, as a level-triggered loop should.
     await this.#installs.run('plugin-cache', () =>
       this.#run(tofu, workspace, paths, env, 'stream', ['init', '-input=false', '-json']),
     );
     return { tofu, paths, env };
+  }
+
+  #envFor(workspace: TofuWorkspace): Record<string, string> {
+    return tofuEnv({
+      base: this.#env,
+      cliConfig: this.#cliConfig,
+      extra: workspace.env,
+      secretEnv: workspace.secretEnv,
+      secretVars: workspace.secretVars,
+    });
   }
 
   #setUp(): Promise<string> {

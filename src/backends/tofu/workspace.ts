@@ -83,7 +83,37 @@ export async function syncModule(
 /** Writes the non-secret variables for `-var-file`; tofu reads `.tfvars.json` as plain JSON. */
 export async function writeVarsFile(paths: WorkspacePaths, vars: Record<string, unknown>): Promise<void> {
   await mkdir(paths.meta, { recursive: true });
-  await writeFile(paths.varsFile, `${JSON.stringify(vars, null, 2)}\n`);
+  await writeFile(paths.varsFile, varsText(vars));
+}
+
+/**
+ * Whether the working directory is as a run with this module and these variables leaves it:
+ * initialised, holding exactly the module's files, with the same variables file. Reads only.
+ */
+export async function isCurrent(
+  moduleDir: string,
+  paths: WorkspacePaths,
+  moduleLabel: string,
+  vars: Record<string, unknown>,
+): Promise<boolean> {
+  if (!(await isDirectory(join(paths.dir, '.terraform')))) return false;
+  const vared = await readFile(paths.varsFile, 'utf8').catch(() => undefined);
+  if (vared !== varsText(vars)) return false;
+  const [source, copied] = [await listModule(moduleDir, moduleLabel), await readManifest(paths.manifest)];
+  if (source.size !== copied.size) return false;
+  for (const [file, hash] of source) if (copied.get(file) !== hash) return false;
+  return true;
+}
+
+function varsText(vars: Record<string, unknown>): string {
+  return `${JSON.stringify(vars, null, 2)}\n`;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
 
 /** Every file of the module, relative path (with `/`) → sha256 of its content. */

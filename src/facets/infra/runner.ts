@@ -80,9 +80,12 @@ function planStoreOn(path: string): TofuPlanStore {
 }
 
 /**
- * Plans without writing anything under the state folder: each plan runs in a fresh folder under
- * the system's temporary directory that looks like the product's real working directory (see
- * `prepareScratch`), so the plan shows what a real pass would; the folder is removed afterwards.
+ * Plans without writing anything under the state folder. When the product's working directory
+ * is as its last run left it (same module files and variables), tofu plans right there without
+ * locking and with its plan file elsewhere (`TofuRunner.planInPlace`), which writes nothing;
+ * otherwise in a fresh folder under the system's temporary directory that looks like the real
+ * working directory from inside (see `prepareScratch`), removed afterwards. Values tofu derives
+ * from the working directory's absolute path (`abspath(path.root)`) differ in such a folder.
  */
 function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunner {
   return {
@@ -90,6 +93,9 @@ function scratchRunner(realDir: string, options: InfraRunnerOptions): InfraRunne
     async plan(workspace) {
       const scratch = await mkdtemp(join(tmpdir(), 'codemonkeys-tofu-'));
       try {
+        const real = new TofuRunner({ dir: realDir, plans: refusingPlanStore(), env: options.env });
+        const inPlace = await real.planInPlace(workspace, scratch);
+        if (inPlace) return inPlace;
         await prepareScratch(realDir, scratch, workspace);
         const runner = new TofuRunner({
           dir: scratch,
