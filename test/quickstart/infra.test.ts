@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcile } from '../../src/engine/reconcile.js';
+import { createLogger } from '../../src/log/logger.js';
+import { seedExampleRepos } from '../../src/quickstart/seed.js';
+import { openStore } from '../../src/store/sqlite.js';
+import { requireMirror } from '../backends/tofu/fixtures.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/quickstart/', import.meta.url));
+const logger = createLogger({ level: 'silent' });
+
+let fleet: string;
+let cache: string;
+
+beforeAll(async () => {
+  requireMirror();
+  fleet = await mkdtemp(join(tmpdir(), 'cm-quickstart-infra-'));
+  cache = await mkdtemp(join(tmpdir(), 'cm-quickstart-cache-'));
+  await cp(EXAMPLE, fleet, {
+    recursive: true,
+    filter: (source) => !/^\.(repos|codemonkeys)($|[\\/])/.test(relative(EXAMPLE, source)),
+  });
+  await seedExampleRepos(fleet);
+}, 60_000);
+
+afterAll(async () => {
+  await rm(fleet, { recursive: true, force: true });
+  await rm(cache, { recursive: true, force: true });
+});
+
+function run(product: string) {
+  return reconcile({
+    fleet,
+    cwd: fleet,
+    env: { ...process.env, CODEMONKEYS_CACHE_DIR: cache },
+    logger,
+    dryRun: false,
+    once: false,
+    product,
+    maxPasses: 20,
+    backoff: () => 200,
+  });
+}
+
+function infraStatus(result: Awaited<ReturnType<typeof run>>, product: string) {
+  return result.last.plan.products.find((each) => each.product === product)?.facets.infra;
+}
+
+describe('the quickstart infrastructure', () => {
+  it("creates acme/widget's landing page with tofu/modules/static-site, unasked (drift: auto)", async () => {
+    const result = await run('acme/widget');
+    expect(result.executed).toContainEqual(
+      expect.objectContaining({ kind: 'infra.apply', product: 'acme/widget', outcome: 'succeeded' }),
+    );
+    expect(infraStatus(result, 'acme/widget')).toMatchObject({ state: 'ready', reason: 'InSync' });
+    const page = join(fleet, '.codemonkeys', 'tofu', 'workspaces', 'acme', 'widget', 'site', 'index.html');
+    expect(readFileSync(page, 'utf8')).toContain('<p>Status badges for every build.</p>');
+  }, 60_000);
+
+  it("holds globex/ledger's storage, from the module in its own repo, for carol (drift: propose)", async () => {
+    const held = await run('globex/ledger');
+    const action = held.last.plan.actions.find((each) => each.kind === 'infra.apply');
+    expect(action).toMatchObject({
+      changes: { add: 2, change: 0, destroy: 0 },
+      verdict: { effect: 'require-approval', rules: ['spec:infra.drift'], approvers: ['carol'] },
+    });
+    const state = join(fleet, '.codemonkeys', 'tofu', 'workspaces', 'globex', 'ledger', 'terraform.tfstate');
+    expect(existsSync(state)).toBe(false);
+
+    const store = openStore(join(fleet, '.codemonkeys', 'state.db'));
+    try {
+      store.addApproval({
+        target: action?.id ?? '',
+        by: 'carol',
+        reason: 'test',
+        at: new Date().toISOString(),
+      });
+    } finally {
+      store.close();
+    }
+    const applied = await run('globex/ledger');
+    expect(applied.executed).toContainEqual(
+      expect.objectContaining({ kind: 'infra.apply', actionId: action?.id, outcome: 'succeeded' }),
+    );
+    expect(infraStatus(applied, 'globex/ledger')).toMatchObject({ state: 'ready', reason: 'InSync' });
+    expect(readFileSync(state, 'utf8')).toContain('ledger-exports');
+  }, 60_000);
+});
