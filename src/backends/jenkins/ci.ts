@@ -1,8 +1,14 @@
 import type { Product } from '../../fleet/model.js';
-import type { BuildRecord, BuildRequest, CiBackend, JobState } from '../ci.js';
+import type { BuildRecord, BuildRequest, CiBackend, JobObservation } from '../ci.js';
 import type { JenkinsApi, JenkinsBuild } from './client.js';
 import { renderJenkinsfile } from './jenkinsfile.js';
-import { jenkinsJobUrlPath, renderFolderConfig, renderJobConfig } from './job-config.js';
+import {
+  jenkinsJobUrlPath,
+  jobConfigHash,
+  jobHashIn,
+  renderFolderConfig,
+  renderJobConfig,
+} from './job-config.js';
 
 const LOG_TAIL_BYTES = 4096;
 
@@ -22,12 +28,23 @@ export class JenkinsCi implements CiBackend {
     this.#folder = options.folder;
   }
 
-  async observeJob(product: Product): Promise<JobState> {
-    const current = await this.#api.config(this.jobPath(product.id));
-    if (current === undefined) return 'missing';
-    return current.trim() === renderJobConfig(product, renderJenkinsfile(product)).trim()
-      ? 'current'
-      : 'drifted';
+  /**
+   * One request: the job's description and recent builds. The job is current when its
+   * description carries the hash of the config.xml the spec gives now (renderJobConfig). Jenkins
+   * keeps no cheap timestamp of config.xml, so an edit made in Jenkins that keeps the hash line is
+   * not seen here; the next change of the spec (or of the generator) overwrites it, as does
+   * deleting the hash line or the job. A failed build costs a second request (its log), and a
+   * commit not among the recent builds a look at the queue.
+   */
+  async observeJob(product: Product, commit: string): Promise<JobObservation> {
+    const path = this.jobPath(product.id);
+    const job = await this.#api.job(path);
+    if (job === undefined) return { job: 'missing', build: undefined };
+    const wanted = jobConfigHash(product, renderJenkinsfile(product));
+    return {
+      job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
+      build: await this.#buildOf(product.id, commit, path, job.builds),
+    };
   }
 
   configureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
@@ -62,21 +79,7 @@ export class JenkinsCi implements CiBackend {
     const path = this.jobPath(product);
     const builds = await this.#api.builds(path);
     if (builds === undefined) return undefined;
-    const build = builds.find((each) => each.parameters.COMMIT === commit);
-    if (build) return this.#record(product, commit, path, build);
-    const jobUrl = jenkinsJobUrlPath(path);
-    const queued = (await this.#api.queue()).find(
-      (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
-    );
-    if (!queued) return undefined;
-    return {
-      product,
-      commit,
-      state: 'queued',
-      buildId: `queue:${queued.id}`,
-      startedAt: new Date().toISOString(),
-      logRef: jobUrl,
-    };
+    return this.#buildOf(product, commit, path, builds);
   }
 
   async trigger(request: BuildRequest): Promise<BuildRecord> {
@@ -102,6 +105,30 @@ export class JenkinsCi implements CiBackend {
     const number = buildNumber(record.buildId);
     if (number === undefined) return { text: '', nextOffset: offset, more: true };
     return this.#api.log(this.jobPath(record.product), number, offset);
+  }
+
+  /** The commit's build among the job's recent builds, else its item in the queue. */
+  async #buildOf(
+    product: string,
+    commit: string,
+    path: string[],
+    builds: JenkinsBuild[],
+  ): Promise<BuildRecord | undefined> {
+    const build = builds.find((each) => each.parameters.COMMIT === commit);
+    if (build) return this.#record(product, commit, path, build);
+    const jobUrl = jenkinsJobUrlPath(path);
+    const queued = (await this.#api.queue()).find(
+      (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
+    );
+    if (!queued) return undefined;
+    return {
+      product,
+      commit,
+      state: 'queued',
+      buildId: `queue:${queued.id}`,
+      startedAt: new Date().toISOString(),
+      logRef: jobUrl,
+    };
   }
 
   async #record(product: string, commit: string, path: string[], build: JenkinsBuild): Promise<BuildRecord> {

@@ -19,6 +19,12 @@ export interface JenkinsBuild {
   parameters: Record<string, string>;
 }
 
+/** What one look at a job tells: its description and its recent builds. */
+export interface JenkinsJob {
+  description: string | null;
+  builds: JenkinsBuild[];
+}
+
 /** A queue item (`/queue/item/<id>/api/json`): `executable` once it became a build. */
 export interface JenkinsQueueItem {
   id: number;
@@ -135,14 +141,24 @@ export class JenkinsApi {
 
   /** The job's most recent builds (newest first), with their parameters; undefined when the job is gone. */
   async builds(path: string[], limit = 20): Promise<JenkinsBuild[] | undefined> {
+    return (await this.job(path, limit))?.builds;
+  }
+
+  /**
+   * The job's description and its most recent builds (newest first), in one request; undefined
+   * when the job is gone. `description` is exported by every item (hudson.model.AbstractItem
+   * `@Exported getDescription()`), `builds` by hudson.model.Job; the tree range `{0,N}` keeps
+   * Jenkins from loading older builds.
+   */
+  async job(path: string[], limit = 20): Promise<JenkinsJob | undefined> {
     try {
       const job = (await this.#call('listing builds', () =>
         this.#client.job.get({
           name: jobName(path),
-          tree: `builds[${BUILD_TREE}]{0,${limit}}`,
+          tree: `description,builds[${BUILD_TREE}]{0,${limit}}`,
         } as never),
-      )) as { builds?: RawBuild[] };
-      return (job.builds ?? []).map(toBuild);
+      )) as { description?: string | null; builds?: RawBuild[] };
+      return { description: job.description ?? null, builds: (job.builds ?? []).map(toBuild) };
     } catch (error) {
       if ((error as { reason?: string }).reason === 'NotFound') return undefined;
       throw error;

@@ -33,8 +33,11 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const branch = product.manifest.spec.repo.branch ?? 'main';
   const head = await branchHead(repoUrl, branch);
+  if (backend.observeJob) {
+    // One look for both: on Jenkins, a request per product per pass.
+    const { job, build } = await backend.observeJob(product, head);
+    return { ci, repoUrl, branch, head, build: build ?? null, job };
+  }
   const build = (await backend.observe(product.id, head)) ?? null;
-  const observed: BuildObservation = { ci, repoUrl, branch, head, build };
-  if (backend.observeJob) observed.job = await backend.observeJob(product);
-  return observed;
+  return { ci, repoUrl, branch, head, build };
 }
