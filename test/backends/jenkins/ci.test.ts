@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildRecord, BuildRequest } from '../../../src/backends/ci.js';
 import { JenkinsCi } from '../../../src/backends/jenkins/ci.js';
@@ -113,12 +114,49 @@ describe('the Jenkins CI backend, through the emulator', () => {
     const seen = await backend().observeJob(product(), sha);
     expect(seen).toMatchObject({ job: 'current', build: { state: 'succeeded', commit: sha } });
     expect(jenkins.requests.map((each) => `${each.key}?${decodeURIComponent(each.query)}`)).toEqual([
-      `GET /job/codemonkeys/job/acme/job/widget/api/json?tree=description,builds[${BUILD_TREE}]{0,20}`,
+      `GET /job/codemonkeys/job/acme/job/widget/api/json?tree=${JOB_TREE}`,
     ]);
   });
 });
 
-const BUILD_TREE = 'number,url,building,result,duration,timestamp,actions[parameters[name,value]]';
+const JOB_TREE =
+  'description,builds[number,url,building,result,duration,timestamp,actions[parameters[name,value]]]{0,20},' +
+  'queueItem[id,actions[parameters[name,value]]]';
+
+describe('a build waiting in the queue', () => {
+  it('is found from the job in one request, and a commit queued behind another from the whole queue', async () => {
+    const small = await startJenkinsEmulator({ executors: 1 });
+    try {
+      const ci = new JenkinsCi({
+        api: new JenkinsApi({
+          url: small.url,
+          user: DEFAULT_JENKINS_USER.name,
+          token: DEFAULT_JENKINS_USER.apiToken,
+        }),
+      });
+      const slow = productWith({ steps: ['sleep 0.5'], timeout: '1m' }, 'slow');
+      await ci.configureJob(slow);
+      const [first, second, third] = [await commit('a:\n'), await commit('b:\n'), await commit('c:\n')];
+      const start = (sha: string) => ci.trigger({ ...request(sha), product: 'acme/slow' });
+      await start(first);
+      while ((await ci.observe('acme/slow', first))?.state !== 'running') await sleep(20);
+      await start(second);
+      await start(third);
+      small.resetRequestLog();
+      expect(await ci.observeJob(slow, second)).toMatchObject({ build: { state: 'queued' } });
+      expect(small.requests).toHaveLength(1);
+      small.resetRequestLog();
+      expect(await ci.observeJob(slow, third)).toMatchObject({ build: { state: 'queued' } });
+      expect(small.requests.map((each) => each.key)).toEqual([
+        'GET /job/acme/job/slow/api/json',
+        'GET /queue/api/json',
+      ]);
+      await small.waitForIdle();
+    } finally {
+      await small.stop();
+    }
+  });
+});
 
 describe('whether the job matches the spec, from the hash in its description', () => {
   const api = () =>
