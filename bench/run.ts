@@ -1,3 +1,4 @@
+import { benchJenkins } from './jenkins.js';
 import { benchPlan } from './plan.js';
 import { benchValidate } from './validate.js';
 
@@ -5,6 +6,7 @@ import { benchValidate } from './validate.js';
 const BENCHMARKS: ReadonlyMap<string, () => void | Promise<void>> = new Map([
   ['validate', benchValidate],
   ['plan', benchPlan],
+  ['jenkins', benchJenkins],
 ]);
 
 const wanted = process.argv.slice(2);

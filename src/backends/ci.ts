@@ -49,10 +49,21 @@ export interface BuildRecord {
 /** Whether a backend's job for a product matches the spec (backends that keep jobs, as Jenkins does). */
 export type JobState = 'missing' | 'current' | 'drifted';
 
+/** One look at a product on a backend that keeps jobs: the job's state and the build of a commit. */
+export interface JobObservation {
+  job: JobState;
+  /** The newest build of the commit, as `observe` would find it (none when the job is missing). */
+  build: BuildRecord | undefined;
+}
+
 export interface CiBackend {
   readonly name: 'local' | 'jenkins';
-  /** For backends that keep a job per product: whether it exists and matches the spec. */
-  observeJob?(product: Product): Promise<JobState>;
+  /**
+   * For backends that keep a job per product, instead of `observe` on every pass: whether the job
+   * exists and matches the spec, and the newest build of the commit, in one look (Jenkins: one
+   * request while the build is known). Read-only.
+   */
+  observeJob?(product: Product, commit: string): Promise<JobObservation>;
   /** Creates or updates the product's job to match the spec. */
   configureJob?(product: Product): Promise<'created' | 'updated' | 'unchanged'>;
   /** The newest build of this commit, if any; read-only, cheap enough to call every pass. */

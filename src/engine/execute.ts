@@ -59,8 +59,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutedActi
         return 'skipped';
       }
       const limited = backendQueue(backendQueues, options.perBackend, action);
-      const work = () => queue.add(() => runOne(action, options));
-      const result = (await (limited ? limited.add(work) : work())) as ExecutedAction;
+      // An action whose dependencies just finished goes before those not started yet: a product's
+      // build starts right after its job is made, not after every other product's job.
+      const priority = deps.length;
+      const work = () => queue.add(() => runOne(action, options), { priority });
+      const result = (await (limited ? limited.add(work, { priority }) : work())) as ExecutedAction;
       results.push(result);
       return result.outcome;
     })();

@@ -1,8 +1,14 @@
 import type { Product } from '../../fleet/model.js';
-import type { BuildRecord, BuildRequest, CiBackend, JobState } from '../ci.js';
-import type { JenkinsApi, JenkinsBuild } from './client.js';
+import type { BuildRecord, BuildRequest, CiBackend, JobObservation } from '../ci.js';
+import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { renderJenkinsfile } from './jenkinsfile.js';
-import { jenkinsJobUrlPath, renderFolderConfig, renderJobConfig } from './job-config.js';
+import {
+  jenkinsJobUrlPath,
+  jobConfigHash,
+  jobHashIn,
+  renderFolderConfig,
+  renderJobConfig,
+} from './job-config.js';
 
 const LOG_TAIL_BYTES = 4096;
 
@@ -16,18 +22,31 @@ export class JenkinsCi implements CiBackend {
   readonly name = 'jenkins' as const;
   readonly #api: JenkinsApi;
   readonly #folder: string | undefined;
+  /** Folders made sure of (or being made sure of) by this object. */
+  readonly #folders = new Map<string, Promise<void>>();
 
   constructor(options: { api: JenkinsApi; folder?: string }) {
     this.#api = options.api;
     this.#folder = options.folder;
   }
 
-  async observeJob(product: Product): Promise<JobState> {
-    const current = await this.#api.config(this.jobPath(product.id));
-    if (current === undefined) return 'missing';
-    return current.trim() === renderJobConfig(product, renderJenkinsfile(product)).trim()
-      ? 'current'
-      : 'drifted';
+  /**
+   * One request: the job's description and recent builds. The job is current when its
+   * description carries the hash of the config.xml the spec gives now (renderJobConfig). Jenkins
+   * keeps no cheap timestamp of config.xml, so an edit made in Jenkins that keeps the hash line is
+   * not seen here; the next change of the spec (or of the generator) overwrites it, as does
+   * deleting the hash line or the job. A failed build costs a second request (its log), and so
+   * does a commit queued behind another of the same job (the whole queue).
+   */
+  async observeJob(product: Product, commit: string): Promise<JobObservation> {
+    const path = this.jobPath(product.id);
+    const job = await this.#api.job(path);
+    if (job === undefined) return { job: 'missing', build: undefined };
+    const wanted = jobConfigHash(product, renderJenkinsfile(product));
+    return {
+      job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
+      build: await this.#buildOf(product.id, commit, path, job),
+    };
   }
 
   configureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
@@ -37,11 +56,7 @@ export class JenkinsCi implements CiBackend {
   /** Makes the org folder and the product's job exist with the generated config.xml. */
   async ensureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
     const path = this.jobPath(product.id);
-    for (let depth = 1; depth < path.length; depth++) {
-      const folder = path.slice(0, depth);
-      if ((await this.#api.config(folder)) === undefined)
-        await this.#api.create(folder, renderFolderConfig(folder[depth - 1] as string));
-    }
+    for (let depth = 1; depth < path.length; depth++) await this.#ensureFolder(path.slice(0, depth));
     const wanted = renderJobConfig(product, renderJenkinsfile(product));
     const current = await this.#api.config(path);
     if (current === undefined) {
@@ -53,6 +68,31 @@ export class JenkinsCi implements CiBackend {
     return 'updated';
   }
 
+  /**
+   * Makes a folder exist, once per backend object: the configures of one org's products run side
+   * by side, and would otherwise all look for the folder and race to create it. A folder that
+   * another process created meanwhile (Jenkins answers 400, "already exists") is fine.
+   */
+  #ensureFolder(folder: string[]): Promise<void> {
+    const key = folder.join('/');
+    let ensured = this.#folders.get(key);
+    if (!ensured) {
+      ensured = this.#createFolder(folder);
+      this.#folders.set(key, ensured);
+      ensured.catch(() => this.#folders.delete(key));
+    }
+    return ensured;
+  }
+
+  async #createFolder(folder: string[]): Promise<void> {
+    if ((await this.#api.config(folder)) !== undefined) return;
+    try {
+      await this.#api.create(folder, renderFolderConfig(folder[folder.length - 1] as string));
+    } catch (error) {
+      if ((await this.#api.config(folder)) === undefined) throw error;
+    }
+  }
+
   /** `[top folder…, org, name]` of a product's job. */
   jobPath(product: string): string[] {
     return [...(this.#folder ?? '').split('/').filter(Boolean), ...product.split('/')];
@@ -60,23 +100,9 @@ export class JenkinsCi implements CiBackend {
 
   async observe(product: string, commit: string): Promise<BuildRecord | undefined> {
     const path = this.jobPath(product);
-    const builds = await this.#api.builds(path);
-    if (builds === undefined) return undefined;
-    const build = builds.find((each) => each.parameters.COMMIT === commit);
-    if (build) return this.#record(product, commit, path, build);
-    const jobUrl = jenkinsJobUrlPath(path);
-    const queued = (await this.#api.queue()).find(
-      (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
-    );
-    if (!queued) return undefined;
-    return {
-      product,
-      commit,
-      state: 'queued',
-      buildId: `queue:${queued.id}`,
-      startedAt: new Date().toISOString(),
-      logRef: jobUrl,
-    };
+    const job = await this.#api.job(path);
+    if (job === undefined) return undefined;
+    return this.#buildOf(product, commit, path, job);
   }
 
   async trigger(request: BuildRequest): Promise<BuildRecord> {
@@ -102,6 +128,37 @@ export class JenkinsCi implements CiBackend {
     const number = buildNumber(record.buildId);
     if (number === undefined) return { text: '', nextOffset: offset, more: true };
     return this.#api.log(this.jobPath(record.product), number, offset);
+  }
+
+  /**
+   * The commit's build among the job's recent builds, else its item in the queue: the job's own
+   * item tells without another request, unless it is for another commit (then the whole queue).
+   */
+  async #buildOf(
+    product: string,
+    commit: string,
+    path: string[],
+    job: JenkinsJob,
+  ): Promise<BuildRecord | undefined> {
+    const build = job.builds.find((each) => each.parameters.COMMIT === commit);
+    if (build) return this.#record(product, commit, path, build);
+    if (job.queueItem === null) return undefined;
+    const jobUrl = jenkinsJobUrlPath(path);
+    const queued =
+      job.queueItem.parameters.COMMIT === commit
+        ? job.queueItem
+        : (await this.#api.queue()).find(
+            (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
+          );
+    if (!queued) return undefined;
+    return {
+      product,
+      commit,
+      state: 'queued',
+      buildId: `queue:${queued.id}`,
+      startedAt: new Date().toISOString(),
+      logRef: jobUrl,
+    };
   }
 
   async #record(product: string, commit: string, path: string[], build: JenkinsBuild): Promise<BuildRecord> {

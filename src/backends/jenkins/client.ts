@@ -19,6 +19,14 @@ export interface JenkinsBuild {
   parameters: Record<string, string>;
 }
 
+/** What one look at a job tells: its description, its recent builds and its item in the queue. */
+export interface JenkinsJob {
+  description: string | null;
+  builds: JenkinsBuild[];
+  /** The job's first item in the queue (`Queue.getItem(task)`), null when none waits. */
+  queueItem: { id: number; parameters: Record<string, string> } | null;
+}
+
 /** A queue item (`/queue/item/<id>/api/json`): `executable` once it became a build. */
 export interface JenkinsQueueItem {
   id: number;
@@ -47,6 +55,7 @@ export class JenkinsApi {
   readonly #client: JenkinsClient;
   readonly #connection: JenkinsConnection;
   readonly #base: string;
+  #crumb: Promise<Crumb> | undefined;
 
   constructor(connection: JenkinsConnection) {
     this.#connection = connection;
@@ -54,16 +63,13 @@ export class JenkinsApi {
     this.#client = new JenkinsClient({
       baseUrl: this.#base,
       headers: this.#authHeaders(),
-      // Ask for a crumb only where Jenkins issues one: API-token requests need none since 2.96.
-      crumbIssuer: async (client: JenkinsClient) => {
-        try {
-          const issuer = (client as unknown as { crumbIssuer: { get(): Promise<unknown> } }).crumbIssuer;
-          const data = (await issuer.get()) as { crumbRequestField?: string; crumb?: string };
-          return { headerName: data.crumbRequestField ?? 'Jenkins-Crumb', headerValue: data.crumb ?? '' };
-        } catch (error) {
-          if (statusOf(error) === 404) return { headerName: '', headerValue: '' };
+      // One crumb for every POST (the client would fetch one before each), until a POST is refused.
+      crumbIssuer: (client: JenkinsClient) => {
+        this.#crumb ??= fetchCrumb(client).catch((error: unknown) => {
+          this.#crumb = undefined;
           throw error;
-        }
+        });
+        return this.#crumb;
       },
       timeout: connection.timeoutMs ?? 15_000,
     } as ConstructorParameters<typeof JenkinsClient>[0]);
@@ -173,14 +179,36 @@ export class JenkinsApi {
 
   /** The job's most recent builds (newest first), with their parameters; undefined when the job is gone. */
   async builds(path: string[], limit = 20): Promise<JenkinsBuild[] | undefined> {
+    return (await this.job(path, limit))?.builds;
+  }
+
+  /**
+   * The job's description, its most recent builds (newest first) and its item in the queue, in
+   * one request; undefined when the job is gone. `description` is exported by every item
+   * (hudson.model.AbstractItem `@Exported getDescription()`), `builds` and `queueItem` by
+   * hudson.model.Job (WorkflowJob answers `queueItem` from the queue); the tree range `{0,N}`
+   * keeps Jenkins from loading older builds.
+   */
+  async job(path: string[], limit = 20): Promise<JenkinsJob | undefined> {
     try {
       const job = (await this.#call('listing builds', () =>
         this.#client.job.get({
           name: jobName(path),
-          tree: `builds[${BUILD_TREE}]{0,${limit}}`,
+          tree: `description,builds[${BUILD_TREE}]{0,${limit}},queueItem[id,actions[parameters[name,value]]]`,
         } as never),
-      )) as { builds?: RawBuild[] };
-      return (job.builds ?? []).map(toBuild);
+      )) as {
+        description?: string | null;
+        builds?: RawBuild[];
+        queueItem?: { id: number; actions?: RawBuild['actions'] } | null;
+      };
+      const queued = job.queueItem;
+      return {
+        description: job.description ?? null,
+        builds: (job.builds ?? []).map(toBuild),
+        queueItem: queued
+          ? { id: queued.id, parameters: toBuild({ number: 0, url: '', actions: queued.actions }).parameters }
+          : null,
+      };
     } catch (error) {
       if ((error as { reason?: string }).reason === 'NotFound') return undefined;
       throw error;
@@ -223,6 +251,8 @@ export class JenkinsApi {
     try {
       return await request();
     } catch (error) {
+      // A crumb Jenkins no longer accepts (a restart changes its salt): fetch a new one next time.
+      if (statusOf(error) === 403) this.#crumb = undefined;
       throw jenkinsError(error, what, this.#connection);
     }
   }
@@ -245,6 +275,24 @@ export class JenkinsApi {
       );
     }
     return response;
+  }
+}
+
+/** The header a POST carries its CSRF crumb in; an empty name when Jenkins issues none. */
+interface Crumb {
+  headerName: string;
+  headerValue: string;
+}
+
+/** Asks for a crumb only where Jenkins issues one: API-token requests need none since 2.96. */
+async function fetchCrumb(client: JenkinsClient): Promise<Crumb> {
+  try {
+    const issuer = (client as unknown as { crumbIssuer: { get(): Promise<unknown> } }).crumbIssuer;
+    const data = (await issuer.get()) as { crumbRequestField?: string; crumb?: string };
+    return { headerName: data.crumbRequestField ?? 'Jenkins-Crumb', headerValue: data.crumb ?? '' };
+  } catch (error) {
+    if (statusOf(error) === 404) return { headerName: '', headerValue: '' };
+    throw error;
   }
 }
 

@@ -20,6 +20,16 @@ const TEST_REPORTS = '**/test-results/**/*.xml';
 const TEST_ARTIFACTS = '**/test-results/**';
 const CHECKOUT =
   "checkout([$class: 'GitSCM', branches: [[name: params.COMMIT]], userRemoteConfigs: [[url: params.REPO_URL]], extensions: [[$class: 'CleanBeforeCheckout']]])";
+/**
+ * The first line of every step's script, so that Jenkins runs the step as the local runner does
+ * (`bash -c <step>`: bash found on the PATH, neither `-e` nor `-x`). durable-task's
+ * BourneShellScript (jenkinsci/durable-task-plugin src/main/java/org/jenkinsci/plugins/
+ * durabletask/BourneShellScript.java) runs a script that starts with `#!` as an executable file,
+ * under the interpreter the line names, and any other script under `sh -xe`: with dash as `sh`,
+ * bash syntax would fail, and a multi-line step would stop at its first failing command where
+ * the local runner goes on.
+ */
+const STEP_SHEBANG = '#!/usr/bin/env bash\n';
 /** Groovy keywords cannot be assigned to, so they cannot name an `environment` entry. */
 const GROOVY_KEYWORDS = new Set(
   (
@@ -39,7 +49,8 @@ export const JOB_PARAMETERS: readonly { name: string; description: string }[] = 
 
 /**
  * The declarative Jenkinsfile of a product's build: a checkout of `params.COMMIT` from
- * `params.REPO_URL`, then one stage per build step (`sh` with the step's exact text), under the
+ * `params.REPO_URL`, then one stage per build step (`sh` with a `#!/usr/bin/env bash` line and
+ * then the step's exact text, see STEP_SHEBANG), under the
  * spec's timeout rounded up to whole minutes. No `timestamps()` (a plugin, not core) and no
  * `disableConcurrentBuilds()`: builds of different commits may run side by side. Deterministic:
  * the same spec gives the same text byte for byte.
@@ -159,7 +170,7 @@ function stepLiteral(product: Product, step: string, index: number): string {
       { reason: 'UnrenderableStep' },
     );
   }
-  return groovyTripleQuoted(step);
+  return groovyTripleQuoted(`${STEP_SHEBANG}${step}`);
 }
 
 /**

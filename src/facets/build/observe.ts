@@ -44,9 +44,14 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   const heads = await branchHeads(repoUrl, jenkins ? [branch, JENKINSFILE_BRANCH] : [branch]);
   const head = heads.get(branch);
   if (head === undefined) throw branchNotFound(repoUrl, branch);
-  const build = (await backend.observe(product.id, head)) ?? null;
-  const observed: BuildObservation = { ci, repoUrl, branch, head, build };
-  if (backend.observeJob) observed.job = await backend.observeJob(product);
+  let observed: BuildObservation;
+  if (backend.observeJob) {
+    // One look for both: on Jenkins, a request per product per pass.
+    const { job, build } = await backend.observeJob(product, head);
+    observed = { ci, repoUrl, branch, head, build: build ?? null, job };
+  } else {
+    observed = { ci, repoUrl, branch, head, build: (await backend.observe(product.id, head)) ?? null };
+  }
   if (jenkins) {
     const repo = { url: repoUrl, head, proposalHead: heads.get(JENKINSFILE_BRANCH) };
     observed.jenkinsfile = await observeJenkinsfile(product, repo, repoMirrorDir(context.env));

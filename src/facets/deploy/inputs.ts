@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { PlaybookRequest } from '../../backends/ansible/index.js';
 import { createWorktree, ensureMirror } from '../../backends/git/mirror.js';
 import { runGit } from '../../backends/git/remote.js';
@@ -62,8 +62,8 @@ export async function playbookRequest(target: DeployTarget, releaseDir: string):
     secretEnv[key] = await resolveSecret(ref, { env: target.env, baseDir: target.fleetDir });
   }
   const request: PlaybookRequest = {
-    playbook: deploy.playbook,
-    baseDir: target.fleetDir,
+    playbook: locate(deploy.playbook, releaseDir, target.fleetDir),
+    baseDir: releaseDir,
     vars: {
       ...vars,
       codemonkeys: {
@@ -78,8 +78,19 @@ export async function playbookRequest(target: DeployTarget, releaseDir: string):
     secretEnv,
   };
   const inventory = environment?.inventory ?? deploy.inventory;
-  if (inventory !== undefined) request.inventory = inventory;
+  if (inventory !== undefined) request.inventory = locate(inventory, releaseDir, target.fleetDir);
   return request;
+}
+
+/**
+ * A playbook or inventory path as the spec gives it: inside the product repo at the release
+ * (versioned with the code it deploys) when it is there, else in the fleet repo, else as given
+ * (a library playbook's name; the runner says where it looked when it finds nothing).
+ */
+function locate(path: string, releaseDir: string, fleetDir: string): string {
+  if (isAbsolute(path) || existsSync(join(releaseDir, path))) return path;
+  const inFleet = join(fleetDir, path);
+  return existsSync(inFleet) ? inFleet : path;
 }
 
 /** A var whose value is exactly `{ env: NAME }` or `{ file: path }` is a secret reference. */

@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildRecord, BuildRequest } from '../../../src/backends/ci.js';
 import { JenkinsCi } from '../../../src/backends/jenkins/ci.js';
 import { JenkinsApi } from '../../../src/backends/jenkins/client.js';
+import { runStep } from '../../../src/backends/localci/run-step.js';
 import type { Product } from '../../../src/fleet/model.js';
 import {
   DEFAULT_JENKINS_USER,
@@ -12,6 +14,7 @@ import {
 } from '../../emulators/jenkins/index.js';
 import { makeFleet } from '../../helpers/engine.js';
 import { commitAll, git, tempDir } from '../../helpers/git.js';
+import { productWith } from './product.js';
 
 let jenkins: JenkinsEmulator;
 let repo: string;
@@ -102,12 +105,133 @@ describe('the Jenkins CI backend, through the emulator', () => {
     expect(await backend().observe('acme/nothing', 'f'.repeat(40))).toBeUndefined();
   });
 
-  it('costs one request per product on an idle pass', async () => {
+  it('tells the job and the build of a green commit in one request', async () => {
     const sha = await commit('test:\n\t@true\n');
+    await backend().ensureJob(product());
     await backend().trigger(request(sha));
     await settled(backend(), sha);
     jenkins.resetRequestLog();
-    await backend().observe('acme/widget', sha);
-    expect(jenkins.requests).toHaveLength(1);
+    const seen = await backend().observeJob(product(), sha);
+    expect(seen).toMatchObject({ job: 'current', build: { state: 'succeeded', commit: sha } });
+    expect(jenkins.requests.map((each) => `${each.key}?${decodeURIComponent(each.query)}`)).toEqual([
+      `GET /job/codemonkeys/job/acme/job/widget/api/json?tree=${JOB_TREE}`,
+    ]);
+  });
+});
+
+const JOB_TREE =
+  'description,builds[number,url,building,result,duration,timestamp,actions[parameters[name,value]]]{0,20},' +
+  'queueItem[id,actions[parameters[name,value]]]';
+
+describe('a build waiting in the queue', () => {
+  it('is found from the job in one request, and a commit queued behind another from the whole queue', async () => {
+    const small = await startJenkinsEmulator({ executors: 1 });
+    try {
+      const ci = new JenkinsCi({
+        api: new JenkinsApi({
+          url: small.url,
+          user: DEFAULT_JENKINS_USER.name,
+          token: DEFAULT_JENKINS_USER.apiToken,
+        }),
+      });
+      const slow = productWith({ steps: ['sleep 0.5'], timeout: '1m' }, 'slow');
+      await ci.configureJob(slow);
+      const [first, second, third] = [await commit('a:\n'), await commit('b:\n'), await commit('c:\n')];
+      const start = (sha: string) => ci.trigger({ ...request(sha), product: 'acme/slow' });
+      await start(first);
+      while ((await ci.observe('acme/slow', first))?.state !== 'running') await sleep(20);
+      await start(second);
+      await start(third);
+      small.resetRequestLog();
+      expect(await ci.observeJob(slow, second)).toMatchObject({ build: { state: 'queued' } });
+      expect(small.requests).toHaveLength(1);
+      small.resetRequestLog();
+      expect(await ci.observeJob(slow, third)).toMatchObject({ build: { state: 'queued' } });
+      expect(small.requests.map((each) => each.key)).toEqual([
+        'GET /job/acme/job/slow/api/json',
+        'GET /queue/api/json',
+      ]);
+      await small.waitForIdle();
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
+describe('whether the job matches the spec, from the hash in its description', () => {
+  const api = () =>
+    new JenkinsApi({
+      url: jenkins.url,
+      user: DEFAULT_JENKINS_USER.name,
+      token: DEFAULT_JENKINS_USER.apiToken,
+    });
+  const path = ['codemonkeys', 'acme', 'hashed'];
+  const hashed = (steps: string[]) => productWith({ steps, timeout: '5m' }, 'hashed');
+
+  it('is missing before the job exists, current once configured, and drifted when the spec changes', async () => {
+    const sha = 'f'.repeat(40);
+    expect(await backend().observeJob(hashed(['make']), sha)).toEqual({ job: 'missing', build: undefined });
+    expect(await backend().configureJob(hashed(['make']))).toBe('created');
+    expect((await backend().observeJob(hashed(['make']), sha)).job).toBe('current');
+    expect((await backend().observeJob(hashed(['make', 'make test']), sha)).job).toBe('drifted');
+    expect(await backend().configureJob(hashed(['make', 'make test']))).toBe('updated');
+    expect((await backend().observeJob(hashed(['make', 'make test']), sha)).job).toBe('current');
+  });
+
+  it('sees a job whose hash line was edited away as drifted, and rewrites it', async () => {
+    const product = hashed(['make']);
+    await backend().configureJob(product);
+    const config = (await api().config(path)) as string;
+    await api().updateConfig(path, config.replace(/\ncodemonkeys:job-hash [0-9a-f]+/, ''));
+    expect((await backend().observeJob(product, 'f'.repeat(40))).job).toBe('drifted');
+    expect(await backend().configureJob(product)).toBe('updated');
+    expect((await backend().observeJob(product, 'f'.repeat(40))).job).toBe('current');
+  });
+
+  it('trusts the hash line: an edit in Jenkins that keeps it is not seen until the spec changes', async () => {
+    const product = hashed(['make']);
+    await backend().configureJob(product);
+    const config = (await api().config(path)) as string;
+    await api().updateConfig(
+      path,
+      config.replace('make&apos;&apos;&apos;', 'make || true&apos;&apos;&apos;'),
+    );
+    expect((await backend().observeJob(product, 'f'.repeat(40))).job).toBe('current');
+    // configure compares the whole config.xml, so any reconfiguration puts the spec's back.
+    expect(await backend().configureJob(product)).toBe('updated');
+  });
+});
+
+describe('build steps on Jenkins run as on the local runner', () => {
+  /** The exit code of `step` under the local runner's runStep (`bash -c`). */
+  async function locally(step: string): Promise<number | null> {
+    const outcome = await runStep(step, {
+      cwd: repo,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      deadline: Date.now() + 30_000,
+      signal: new AbortController().signal,
+      write: () => {},
+      started: async () => {},
+    });
+    return outcome.exitCode;
+  }
+
+  it.each([
+    { what: 'a command failing before the last one', step: 'false\necho went on', green: true },
+    { what: 'bash syntax', step: '[[ abc == a* ]] && declare -A map && map[k]=v', green: true },
+    { what: 'a failing last command', step: 'echo trying\nexit 3', green: false },
+  ])('$what: green is $green on both, and Jenkins echoes no commands', async ({ step, green }) => {
+    expect((await locally(step)) === 0).toBe(green);
+    const name = `parity-${green ? 'green' : 'red'}-${step.length}`;
+    const product = productWith({ steps: [step], timeout: '1m' }, name);
+    const sha = await commit(`test:\n\t@echo ${name}\n`);
+    const ci = backend();
+    await ci.configureJob(product);
+    await ci.trigger({ ...request(sha), product: `acme/${name}` });
+    await jenkins.waitForIdle();
+    const done = await ci.observe(`acme/${name}`, sha);
+    expect(done?.state).toBe(green ? 'succeeded' : 'failed');
+    const log = (await ci.log(done as BuildRecord, 0)).text;
+    expect(log).not.toMatch(/^\+ /m);
   });
 });

@@ -85,6 +85,24 @@ describe('JenkinsApi against the Jenkins emulator', () => {
     expect(rest).toMatchObject({ text: '', nextOffset: first.nextOffset });
   });
 
+  it('asks for a crumb once, not before every POST', async () => {
+    const fresh = new JenkinsApi({
+      url: jenkins.url,
+      user: DEFAULT_JENKINS_USER.name,
+      token: DEFAULT_JENKINS_USER.apiToken,
+    });
+    jenkins.resetRequestLog();
+    const config = renderJobConfig(product(), renderJenkinsfile(product()));
+    await fresh.create(['crumbs'], renderFolderConfig('crumbs'));
+    await Promise.all(['a', 'b', 'c'].map((name) => fresh.create(['crumbs', name], config)));
+    await fresh.updateConfig(['crumbs', 'a'], config);
+    const counts = jenkins.requestCounts();
+    expect(counts['GET /crumbIssuer/api/json']).toBe(1);
+    expect(jenkins.requests.filter((request) => request.method === 'POST').map((r) => r.status)).toEqual([
+      200, 200, 200, 200, 200,
+    ]);
+  });
+
   it('says builds are gone for a job deleted behind its back', async () => {
     const path = ['acme', 'deleted'];
     await api.create(path, renderJobConfig(product(), renderJenkinsfile(product())));

@@ -30,7 +30,7 @@ describe('jenkinsfileDrift', () => {
     { what: 'an empty file', committed: '' },
     { what: 'a second final newline', committed: `${expected}\n` },
     { what: 'leading whitespace', committed: edited(2, ` ${lines[2]}`) },
-    { what: 'whitespace inside a line', committed: expected.replace("sh '''npm ci'''", "sh '''npm  ci'''") },
+    { what: 'whitespace inside a line', committed: expected.replace("\nnpm ci'''", "\nnpm  ci'''") },
     { what: 'a hand-edited header', committed: expected.replace('edit the spec', 'edit me') },
   ])('reports $what as drifted', ({ committed }) => {
     const drift = jenkinsfileDrift(product, committed);
@@ -42,17 +42,17 @@ describe('jenkinsfileDrift', () => {
   });
 
   it('shows the first differing lines as a unified hunk with two lines of context', () => {
-    const at = lines.indexOf("        sh '''npm test'''");
-    const committed = edited(at, "        sh '''npm test -- --coverage'''");
+    const at = lines.indexOf("npm test'''");
+    const committed = edited(at, "npm test -- --coverage'''");
     expect(jenkinsfileDrift(product, committed).diff).toBe(
       [
         '--- Jenkinsfile (committed)',
         '+++ Jenkinsfile (generated from the spec)',
         `@@ -${at - 1},5 +${at - 1},5 @@`,
-        "     stage('npm test') {",
         '       steps {',
-        "-        sh '''npm test -- --coverage'''",
-        "+        sh '''npm test'''",
+        "         sh '''#!/usr/bin/env bash",
+        "-npm test -- --coverage'''",
+        "+npm test'''",
         '       }',
         '     }',
         '',

@@ -160,9 +160,10 @@ describe('renderJenkinsfile', () => {
   });
 
   it.each(SHAPES)(
-    'carries every step of the $name spec into sh exactly, for both Groovy parsers',
+    'carries every step of the $name spec into sh exactly, after a bash line, for both Groovy parsers',
     ({ build }) => {
-      const steps = (build as { steps: string[] }).steps;
+      // A first line `#!…` makes durable-task run the script with that interpreter, not `sh -xe`.
+      const steps = (build as { steps: string[] }).steps.map((step) => `#!/usr/bin/env bash\n${step}`);
       const jenkinsfile = renderJenkinsfile(productWith(build));
       for (const dialect of DIALECTS) expect(shScripts(jenkinsfile, dialect)).toEqual(steps);
     },

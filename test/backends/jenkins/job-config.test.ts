@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderJenkinsfile } from '../../../src/backends/jenkins/jenkinsfile.js';
 import {
   jenkinsJobUrlPath,
+  jobConfigHash,
+  jobHashIn,
   jobPath,
   renderFolderConfig,
   renderJobConfig,
@@ -93,6 +96,49 @@ describe('renderJobConfig', () => {
     { what: 'an unpaired surrogate', script: 'a\ud800b' },
   ])('refuses a script with $what', ({ script }) => {
     expect(() => renderJobConfig(widget, script)).toThrow(CodemonkeysError);
+  });
+});
+
+describe('the job hash in the description', () => {
+  const HASH = 'a'.repeat(64);
+
+  it('is the sha256 of the config.xml without its hash line', () => {
+    const jenkinsfile = renderJenkinsfile(widget);
+    const xml = renderJobConfig(widget, jenkinsfile);
+    const hash = jobConfigHash(widget, jenkinsfile);
+    expect(xml).toContain(`edit the spec, not this job.\ncodemonkeys:job-hash ${hash}</description>`);
+    const unmarked = xml.replace(`\ncodemonkeys:job-hash ${hash}`, '');
+    expect(createHash('sha256').update(unmarked).digest('hex')).toBe(hash);
+  });
+
+  it('changes with the spec and with the generated text, not with the order of keys', () => {
+    const base = jobConfigHash(widget, renderJenkinsfile(widget));
+    const reordered = productWith({ timeout: '15m', steps: ['npm ci', 'npm test'] });
+    expect(jobConfigHash(reordered, renderJenkinsfile(reordered))).toBe(base);
+    const other = productWith({ steps: ['npm ci', 'npm test'], timeout: '20m' });
+    expect(jobConfigHash(other, renderJenkinsfile(other))).not.toBe(base);
+    // A new generator: the same spec, another Jenkinsfile.
+    expect(jobConfigHash(widget, `${renderJenkinsfile(widget)}// changed\n`)).not.toBe(base);
+  });
+
+  it.each([
+    { what: 'no description', description: null, hash: undefined },
+    { what: 'an empty one', description: '', hash: undefined },
+    { what: 'the generated one', description: `Builds x.\ncodemonkeys:job-hash ${HASH}`, hash: HASH },
+    {
+      what: 'one saved from a form (CRLF)',
+      description: `Builds x.\r\ncodemonkeys:job-hash ${HASH}\r\n`,
+      hash: HASH,
+    },
+    { what: 'a short hash', description: `codemonkeys:job-hash ${HASH.slice(1)}`, hash: undefined },
+    {
+      what: 'an upper-case hash',
+      description: `codemonkeys:job-hash ${HASH.toUpperCase()}`,
+      hash: undefined,
+    },
+    { what: 'the marker inside a word', description: `xcodemonkeys:job-hash ${HASH}`, hash: undefined },
+  ])('reads $what as $hash', ({ description, hash }) => {
+    expect(jobHashIn(description)).toBe(hash);
   });
 });
 

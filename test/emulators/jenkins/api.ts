@@ -1,9 +1,9 @@
 /**
  * An in-process Jenkins for tests: the remote API our backend uses, and Pipeline builds that
- * really run (`checkout` clones REPO_URL at COMMIT, each `sh` runs under `bash -xe -c`).
+ * really run (`checkout` clones REPO_URL at COMMIT, each `sh` runs as durable-task runs it).
  * Each handler names the Jenkins page or jenkinsci source it follows. Known differences from a
  * real Jenkins 2.479.1:
- * - `sh` runs `bash -xe -c <script>`; durable-task writes a script file and runs `sh -xe` on it;
+ * - `sh` runs a script without a `#!` line under `bash -xe`; Jenkins' default shell is `sh`;
  * - a Pipeline build waits in the queue for an executor as a whole (real Pipeline builds leave
  *   the queue at once and their `node` block waits, as a second queue item);
  * - the workspace is emptied before each build; crumbs do not depend on the web session;

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,21 +28,28 @@ export interface ShellOutcome {
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /**
- * The `sh` step as durable-task runs it (jenkinsci/durable-task-plugin BourneShellScript): the
- * script runs with `-xe` (each command echoed as `+ command`, stop at the first failure), stdout
- * and stderr both go to a log file in a control directory, and that file is tailed into the
- * console. Here bash runs it with `bash -xe -c <script>` as the leader of its own process group,
- * so that an abort, and the end of the step, end every process it started.
+ * The `sh` step as durable-task runs it (jenkinsci/durable-task-plugin
+ * src/main/java/org/jenkinsci/plugins/durabletask/BourneShellScript.java): the script is written
+ * to `script.sh` in a control directory; a script that starts with `#!` is made executable and
+ * run as it is, under the interpreter its first line names; any other runs under the shell with
+ * `-xe` (each command echoed as `+ command`, stop at the first failure). Jenkins' shell is `sh`
+ * unless configured; the emulator uses bash, the same on every platform. stdout and stderr both
+ * go to a log file in the control directory, and that file is tailed into the console. The
+ * script leads its own process group, so that an abort, and the end of the step, end every
+ * process it started.
  */
 export async function runShell(script: string, options: ShellOptions): Promise<ShellOutcome> {
   const control = mkdtempSync(join(options.controlRoot, 'durable-'));
+  const scriptPath = join(control, 'script.sh');
+  const direct = script.startsWith('#!');
+  writeFileSync(scriptPath, script, { mode: direct ? 0o755 : 0o644 });
   const logPath = join(control, 'jenkins-log.txt');
   const fd = openSync(logPath, 'w+');
   // execa's types name only descriptors 1–9 here; at run time any open descriptor is handed to the child.
   const output = fd as 1;
   const tail = new LogTail(fd, options.write);
   try {
-    const child = execa('bash', ['-xe', '-c', script], {
+    const child = execa(direct ? scriptPath : 'bash', direct ? [] : ['-xe', scriptPath], {
       cwd: options.cwd,
       env: options.env,
       extendEnv: false,
@@ -68,6 +75,11 @@ export async function runShell(script: string, options: ShellOptions): Promise<S
     if (pid !== undefined) await killGroup(pid);
     tail.drain();
     tail.end();
+    // The launcher's shell cannot run the script (an interpreter that is not there): "not found", 127.
+    if (result.exitCode === undefined && !result.signal) {
+      options.write(`${scriptPath}: ${result.code ?? 'cannot run'}\n`);
+      return { exitCode: 127, interrupted };
+    }
     const signalNumber = result.signal ? (SIGNALS[result.signal] ?? 1) : 0;
     const exitCode = result.exitCode ?? (signalNumber ? 128 + signalNumber : 255);
     return { exitCode, interrupted };
