@@ -200,10 +200,11 @@ function cacheObservations(
   observations: Map<string, ProductObservation>,
   now: Date,
 ): void {
+  const entries: { product: string; facet: string; value: unknown }[] = [];
   for (const [product, observation] of observations) {
-    for (const [facet, value] of Object.entries(observation.facets))
-      store.saveObservation(product, facet, value, now);
+    for (const [facet, value] of Object.entries(observation.facets)) entries.push({ product, facet, value });
   }
+  store.saveObservations(entries, now);
 }
 
 function cachedObservations(store: StateStore, products: Product[]): Map<string, ProductObservation> {
@@ -259,6 +260,7 @@ function writeConditions(store: StateStore, plan: Plan, now: Date): Map<string, 
     byProduct.set(action.product, [...(byProduct.get(action.product) ?? []), action]);
   const previous = store.conditions();
   const written = new Map<string, Condition[]>();
+  const changed = new Map<string, Condition[]>();
   for (const status of plan.products) {
     const conditions = productConditions(
       status,
@@ -268,8 +270,11 @@ function writeConditions(store: StateStore, plan: Plan, now: Date): Map<string, 
       previous.get(status.product),
       now,
     );
-    store.setConditions(status.product, conditions);
+    // Only what changed is written, all in one commit: an idle pass of a big fleet writes nothing.
+    if (canonicalJson(conditions) !== canonicalJson(previous.get(status.product) ?? null))
+      changed.set(status.product, conditions);
     written.set(status.product, conditions);
   }
+  store.setConditionsOf(changed);
   return written;
 }

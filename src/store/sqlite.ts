@@ -98,6 +98,14 @@ export class SqliteStore implements StateStore {
     this.#write(() => upsertObservation(this.#db, product, facet, value, observedAt));
   }
 
+  saveObservations(entries: { product: string; facet: string; value: unknown }[], observedAt: Date): void {
+    if (entries.length === 0) return;
+    this.#write(() => {
+      for (const entry of entries)
+        upsertObservation(this.#db, entry.product, entry.facet, entry.value, observedAt);
+    });
+  }
+
   observation(product: string, facet: string): { value: unknown; observedAt: string } | undefined {
     return readObservation(this.#db, product, facet);
   }
@@ -129,6 +137,13 @@ export class SqliteStore implements StateStore {
 
   setConditions(product: string, conditions: Condition[]): void {
     this.#write(() => replaceConditions(this.#db, product, conditions));
+  }
+
+  setConditionsOf(conditions: ReadonlyMap<string, Condition[]>): void {
+    if (conditions.size === 0) return;
+    this.#write(() => {
+      for (const [product, list] of conditions) replaceConditions(this.#db, product, list);
+    });
   }
 
   conditions(product?: string): Map<string, Condition[]> {

@@ -110,6 +110,8 @@ export interface StateStore {
   journal(filter?: { product?: string; limit?: number }): JournalEntry[];
 
   saveObservation(product: string, facet: string, value: unknown, observedAt: Date): void;
+  /** Many observations in one commit (a pass's worth: one fsync, not one per product and facet). */
+  saveObservations(entries: { product: string; facet: string; value: unknown }[], observedAt: Date): void;
   observation(product: string, facet: string): { value: unknown; observedAt: string } | undefined;
 
   savePlan(planId: string, plan: unknown, createdAt: Date): void;
@@ -119,6 +121,8 @@ export interface StateStore {
   approvals(targets: string[]): Approval[];
 
   setConditions(product: string, conditions: Condition[]): void;
+  /** The conditions of many products in one commit. */
+  setConditionsOf(conditions: ReadonlyMap<string, Condition[]>): void;
   conditions(product?: string): Map<string, Condition[]>;
 
   recordDecision(decision: Decision): void;

@@ -74,6 +74,26 @@ describe('reconciling products that build on Jenkins', () => {
     expect((await run(repo, DEFAULT_JENKINS_USER.apiToken)).converged).toBe(true);
   });
 
+  it('stalls on a failed build, naming the failing step, its exit code and the end of its log', async () => {
+    const repo = await createJenkinsFleet(jenkins, {
+      folder: `fleet-failing-${repos.length + 1}`,
+      products: [
+        {
+          org: 'acme',
+          name: 'widget',
+          steps: ['echo compiling', 'echo 2 tests failed; exit 3', 'echo never'],
+        },
+      ],
+    });
+    repos.push(repo);
+    const result = await run(repo, DEFAULT_JENKINS_USER.apiToken);
+    const stalled = result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'BuildFailed' });
+    expect(stalled?.message).toMatch(/failed: step 2 `echo 2 tests failed; exit 3` exited 3\n/);
+    expect(stalled?.message).toContain('2 tests failed');
+    expect(stalled?.message).not.toContain('never\n');
+  });
+
   it('stalls the product, naming the user and the token variable, when Jenkins refuses the token', async () => {
     const repo = await jenkinsFleet();
     const result = await run(repo, 'wrong-token-value');

@@ -1,7 +1,8 @@
 import type { Product } from '../../fleet/model.js';
 import type { BuildRecord, BuildRequest, CiBackend, JobObservation } from '../ci.js';
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
-import { renderJenkinsfile } from './jenkinsfile.js';
+import { consoleFailure } from './console.js';
+import { renderJenkinsfile, stageNames } from './jenkinsfile.js';
 import {
   jenkinsJobUrlPath,
   jobConfigHash,
@@ -45,7 +46,7 @@ export class JenkinsCi implements CiBackend {
     const wanted = jobConfigHash(product, renderJenkinsfile(product));
     return {
       job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
-      build: await this.#buildOf(product.id, commit, path, job),
+      build: await this.#buildOf(product.id, commit, path, job, product.manifest.spec.build?.steps),
     };
   }
 
@@ -139,9 +140,10 @@ export class JenkinsCi implements CiBackend {
     commit: string,
     path: string[],
     job: JenkinsJob,
+    steps?: readonly string[],
   ): Promise<BuildRecord | undefined> {
     const build = job.builds.find((each) => each.parameters.COMMIT === commit);
-    if (build) return this.#record(product, commit, path, build);
+    if (build) return this.#record(product, commit, path, build, steps);
     if (job.queueItem === null) return undefined;
     const jobUrl = jenkinsJobUrlPath(path);
     const queued =
@@ -161,7 +163,13 @@ export class JenkinsCi implements CiBackend {
     };
   }
 
-  async #record(product: string, commit: string, path: string[], build: JenkinsBuild): Promise<BuildRecord> {
+  async #record(
+    product: string,
+    commit: string,
+    path: string[],
+    build: JenkinsBuild,
+    steps?: readonly string[],
+  ): Promise<BuildRecord> {
     const state = stateOf(build);
     const record: BuildRecord = {
       product,
@@ -179,16 +187,41 @@ export class JenkinsCi implements CiBackend {
       // Only a failed build costs a second request: the end of its log, for the stalled message.
       const whole = await this.#api.log(path, build.number, 0);
       const tail = Buffer.from(whole.text).subarray(-LOG_TAIL_BYTES).toString('utf8');
-      record.failure = {
-        step: -1,
-        command: `Jenkins build #${build.number} (${build.result})`,
-        exitCode: null,
-        signal: null,
-        logTail: tail,
-      };
+      record.failure = failureOf(whole.text, tail, build, steps);
     }
     return record;
   }
+}
+
+/**
+ * Which step failed, read from the console log: its stage (one per step, named by stageNames)
+ * and the exit code `sh` reported; the whole build when the log does not say.
+ */
+function failureOf(
+  log: string,
+  tail: string,
+  build: JenkinsBuild,
+  steps: readonly string[] | undefined,
+): NonNullable<BuildRecord['failure']> {
+  const found = consoleFailure(log);
+  const index = found && steps ? stageNames(steps).indexOf(found.stage) : -1;
+  if (found && steps && index >= 0) {
+    return {
+      step: index,
+      command: steps[index] as string,
+      exitCode: found.exitCode,
+      signal: null,
+      logTail: tail,
+    };
+  }
+  const where = found ? `stage '${found.stage}' of ` : '';
+  return {
+    step: -1,
+    command: `${where}Jenkins build #${build.number} (${build.result})`,
+    exitCode: found?.exitCode ?? null,
+    signal: null,
+    logTail: tail,
+  };
 }
 
 /** SUCCESS → succeeded; FAILURE and UNSTABLE (tests failed) → failed; ABORTED, NOT_BUILT → aborted. */

@@ -120,9 +120,7 @@ function planBuildRun(
     case 'failed':
     case 'timed-out': {
       const failure = build.failure;
-      const step = failure
-        ? `step ${failure.step + 1} \`${failure.command}\` ${failure.exitCode === null ? `ended by ${failure.signal ?? 'a signal'}` : `exited ${failure.exitCode}`}`
-        : 'the build';
+      const step = failure ? describeFailure(failure) : 'the build';
       const what = build.state === 'timed-out' ? `timed out (${step})` : `failed: ${step}`;
       const tail = failure?.logTail ? `\n${lastLines(failure.logTail, 12)}` : '';
       return {
@@ -166,6 +164,21 @@ function planBuildRun(
       };
     }
   }
+}
+
+/** `step 2 \`npm test\` exited 1`; for a failure the backend could not pin to a step, what it knows. */
+function describeFailure(failure: NonNullable<BuildObservation['build']>['failure'] & object): string {
+  const how =
+    failure.exitCode !== null
+      ? `exited ${failure.exitCode}`
+      : failure.signal !== null
+        ? `ended by ${failure.signal}`
+        : failure.step < 0
+          ? 'failed'
+          : 'ended by a signal';
+  return failure.step < 0
+    ? `${failure.command} ${how}`
+    : `step ${failure.step + 1} \`${failure.command}\` ${how}`;
 }
 
 function seconds(ms: number | undefined): string {
