@@ -12,6 +12,15 @@ export interface SecretContext {
   redactor?: Redactor;
 }
 
+/** `{ env: NAME }` or `{ file: path }` and nothing else, as common.schema.json's secretRef: how a var value is told from data. */
+export function isSecretRef(value: unknown): value is SecretRef {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return false;
+  const [key] = keys;
+  return (key === 'env' || key === 'file') && typeof (value as Record<string, unknown>)[key] === 'string';
+}
+
 /** Says which reference a secret comes from, without its value: for messages. */
 export function describeSecretRef(ref: SecretRef): string {
   return 'env' in ref ? `environment variable ${ref.env}` : `file ${ref.file}`;

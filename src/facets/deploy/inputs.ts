@@ -7,7 +7,7 @@ import { runGit } from '../../backends/git/remote.js';
 import type { Release } from '../../backends/git/tags.js';
 import type { Product, SecretRef, Vars } from '../../fleet/model.js';
 import { cacheDir } from '../../paths.js';
-import { resolveSecret } from '../../secrets/resolve.js';
+import { isSecretRef, resolveSecret } from '../../secrets/resolve.js';
 import { repoMirrorDir } from '../build/jenkinsfile.js';
 
 /** What a deploy run needs besides the spec: where the release is checked out, and the secrets. */
@@ -102,12 +102,4 @@ export function splitVars(all: Vars): { vars: Record<string, unknown>; secrets: 
     else vars[name] = value;
   }
   return { vars, secrets };
-}
-
-function isSecretRef(value: unknown): value is SecretRef {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return false;
-  const [key] = keys;
-  return (key === 'env' || key === 'file') && typeof (value as Record<string, unknown>)[key] === 'string';
 }

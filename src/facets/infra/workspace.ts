@@ -7,9 +7,9 @@ import { ensureMirror } from '../../backends/git/mirror.js';
 import { branchHead, gitFailure, resolveRepoUrl, runGit } from '../../backends/git/remote.js';
 import type { TofuWorkspace } from '../../backends/tofu/index.js';
 import { CodemonkeysError } from '../../errors.js';
-import type { Product, SecretRef } from '../../fleet/model.js';
+import type { Product } from '../../fleet/model.js';
 import { cacheDir, PACKAGE_ROOT } from '../../paths.js';
-import { resolveSecret } from '../../secrets/resolve.js';
+import { isSecretRef, resolveSecret } from '../../secrets/resolve.js';
 
 /** Where a product's `spec.infra.module` was found. */
 export type ModuleSource = 'fleet' | 'library' | 'repo';
@@ -81,15 +81,6 @@ export async function infraWorkspace(
     else vars[name] = value;
   }
   return { product: product.id, moduleDir: module.dir, moduleLabel: module.label, vars, secretVars };
-}
-
-/** `{ env: NAME }` or `{ file: path }` and nothing else, as common.schema.json's secretRef. */
-export function isSecretRef(value: unknown): value is SecretRef {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return false;
-  const [key] = keys;
-  return (key === 'env' || key === 'file') && typeof (value as Record<string, unknown>)[key] === 'string';
 }
 
 export function infraSpec(product: Product): NonNullable<Product['manifest']['spec']['infra']> {

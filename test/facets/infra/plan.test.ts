@@ -6,9 +6,9 @@ import type { ProposedAction } from '../../../src/engine/facet.js';
 import type { InfraObservation } from '../../../src/facets/infra/observe.js';
 import { MAX_ADDRESSES, summarize } from '../../../src/facets/infra/observe.js';
 import { describeChanges, infraState, planInfra, REAPPLY_PAUSE_MS } from '../../../src/facets/infra/plan.js';
-import { isSecretRef } from '../../../src/facets/infra/workspace.js';
 import { loadFleetFiles } from '../../../src/fleet/load.js';
 import type { ConstitutionSpec, Product } from '../../../src/fleet/model.js';
+import { isSecretRef } from '../../../src/secrets/resolve.js';
 import type { JournalEntry } from '../../../src/store/store.js';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
