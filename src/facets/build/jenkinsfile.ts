@@ -43,6 +43,26 @@ export async function observeJenkinsfile(
   mirrorDir: string,
 ): Promise<JenkinsfileObservation> {
   const expected = renderJenkinsfile(product);
+  // Files at a commit never change: the same heads and the same generated text compare the same.
+  const key = [repo.url, repo.head, repo.proposalHead ?? '', textHash(expected)].join('\u0000');
+  const known = SEEN.get(key);
+  if (known) return known;
+  const observed = await compareJenkinsfile(product, expected, repo, mirrorDir);
+  if (SEEN.size >= SEEN_MAX) SEEN.delete(SEEN.keys().next().value as string);
+  SEEN.set(key, observed);
+  return observed;
+}
+
+/** Comparisons already made in this process, oldest first (a pass of a big fleet repeats them all). */
+const SEEN = new Map<string, JenkinsfileObservation>();
+const SEEN_MAX = 50_000;
+
+async function compareJenkinsfile(
+  product: Product,
+  expected: string,
+  repo: { url: string; head: string; proposalHead: string | undefined },
+  mirrorDir: string,
+): Promise<JenkinsfileObservation> {
   const gitDir = await ensureMirror(repo.url, mirrorDir, repo.head);
   const committed = await readFileAt(gitDir, repo.head, JENKINSFILE_PATH);
   const drift = jenkinsfileDrift(product, committed);
