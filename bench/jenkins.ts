@@ -10,7 +10,7 @@ import { loadFleet } from '../src/fleet/load.js';
 import type { Product } from '../src/fleet/model.js';
 import { createLogger } from '../src/log/logger.js';
 import { DEFAULT_JENKINS_USER, startJenkinsEmulator } from '../test/emulators/jenkins/index.js';
-import { createFleetRepo, type FleetRepo } from '../test/helpers/fleet-repo.js';
+import { createFleetRepo, DEFAULT_CONSTITUTION, type FleetRepo } from '../test/helpers/fleet-repo.js';
 import { peakRssMiB, printTable } from './harness.js';
 
 const PRODUCTS = Number(process.env.BENCH_JENKINS_PRODUCTS ?? 200);
@@ -30,8 +30,13 @@ const TOKEN_VARIABLE = 'BENCH_JENKINS_TOKEN';
  */
 export async function benchJenkins(): Promise<void> {
   const started = performance.now();
+  // The direct run only builds: the reconciler is kept from proposing Jenkinsfiles (it still reads them).
   const repo = await createFleetRepo(
     Array.from({ length: PRODUCTS }, (_, index) => ({ org: 'bench', name: `p${index}`, steps: ['true'] })),
+    DEFAULT_CONSTITUTION.replace(
+      'rules: []',
+      'rules:\n    - { id: own-jenkinsfiles, match: { actions: ["jenkinsfile.*"] }, effect: deny }',
+    ),
   );
   try {
     console.log(`\njenkins: ${PRODUCTS} product repos made in ${seconds(performance.now() - started)}`);
