@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { benchJenkins } from './jenkins.js';
 import { benchPlan } from './plan.js';
 import { benchTools } from './tools.js';
@@ -11,7 +14,14 @@ const BENCHMARKS: ReadonlyMap<string, () => void | Promise<void>> = new Map([
   ['jenkins', benchJenkins],
 ]);
 
+// Mirrors and release checkouts made by the benches live in a cache of their own, removed at the end.
+const cache = mkdtempSync(join(tmpdir(), 'codemonkeys-bench-cache-'));
+process.env.CODEMONKEYS_CACHE_DIR ??= cache;
 const wanted = process.argv.slice(2);
-for (const [name, run] of BENCHMARKS) {
-  if (wanted.length === 0 || wanted.includes(name)) await run();
+try {
+  for (const [name, run] of BENCHMARKS) {
+    if (wanted.length === 0 || wanted.includes(name)) await run();
+  }
+} finally {
+  rmSync(cache, { recursive: true, force: true });
 }
