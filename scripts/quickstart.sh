@@ -28,6 +28,22 @@ cm reconcile --dry-run
 echo; echo "quickstart: codemonkeys reconcile"
 cm reconcile
 
+# globex/ledger's storage is `drift: propose`: its infra.apply waits for one of globex's approvers.
+# The quickstart plays carol, approves it by the action id the plan shows, and reconciles again.
+waiting=$(cm plan --format json | node -e '
+  let text = "";
+  process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+    const plan = JSON.parse(text);
+    const waits = plan.actions.filter((a) => a.blockedBy.some((b) => b.type === "awaiting-approval"));
+    console.log(waits.filter((a) => a.product === "globex/ledger").map((a) => a.id).join(" "));
+  });')
+for id in $waiting; do
+  echo; echo "quickstart: codemonkeys approve $id --by carol   (globex/ledger's proposed storage)"
+  cm approve "$id" --by carol --reason "quickstart: the ledger's storage, as proposed"
+  echo; echo "quickstart: codemonkeys reconcile (after the approval)"
+  cm reconcile
+done
+
 echo; echo "quickstart: codemonkeys status"
 cm status
 
