@@ -29,6 +29,34 @@ export class CodemonkeysError extends Error {
   }
 }
 
+/** How a subprocess ended: what ran (redacted), its exit code or signal, a timeout, the end of its stderr (redacted). */
+export interface CommandEnd {
+  command: string[];
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stderrTail: string;
+}
+
+/** A tool run (git, ansible-playbook, tofu) that failed: the message, and how the process ended. */
+export class CommandError extends CodemonkeysError implements CommandEnd {
+  override name = 'CommandError';
+  readonly command: string[];
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly stderrTail: string;
+
+  constructor(message: string, options: CodemonkeysErrorOptions & CommandEnd) {
+    super(message, options);
+    this.command = options.command;
+    this.exitCode = options.exitCode;
+    this.signal = options.signal;
+    this.timedOut = options.timedOut;
+    this.stderrTail = options.stderrTail;
+  }
+}
+
 /** The command line was used wrongly; nothing was done. */
 export class UsageError extends CodemonkeysError {
   override name = 'UsageError';

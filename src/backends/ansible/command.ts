@@ -2,27 +2,15 @@ import { access, constants } from 'node:fs/promises';
 import { findOnPath } from '../../doctor/tools.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
+import { BASE_ENV_NAMES } from '../../util/env.js';
 import { ansibleMissing } from './errors.js';
 import type { AnsibleRunnerOptions, PlaybookRequest } from './runner.js';
 import type { RunWorkspace } from './workspace.js';
 
 /** Variables passed on from the reconciler's environment besides LC_*: what ssh, Python and the modules need. */
 const PASSED_ENV = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-  'TMPDIR',
+  ...BASE_ENV_NAMES,
   'SSH_AUTH_SOCK',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
   'XDG_CONFIG_HOME',
   'XDG_CACHE_HOME',
   'XDG_DATA_HOME',

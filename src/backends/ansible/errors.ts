@@ -1,4 +1,4 @@
-import { CodemonkeysError, type NextStep } from '../../errors.js';
+import { CodemonkeysError, CommandError, type NextStep } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
 import type { TaskResult } from './callback.js';
 import type { ProcessOutcome } from './process.js';
@@ -7,41 +7,13 @@ import type { PlaybookResult } from './runner.js';
 /** How much of ansible-playbook's stderr a failure keeps. */
 export const STDERR_TAIL_BYTES = 2048;
 
-/** How an ansible-playbook process ended, as an error carries it. */
-export interface AnsibleProcessEnd {
-  /** The command that ran, already redacted. */
-  command: string[];
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  /** The end of stderr, already redacted. */
-  stderrTail: string;
-}
-
 /**
  * ansible-playbook did not get as far as a result: it timed out, was cancelled, refused the
  * playbook or its options, or ended without printing the run. Carries what ran (redacted), how
  * it ended and the tail of its stderr.
  */
-export class AnsibleCommandError extends CodemonkeysError {
+export class AnsibleCommandError extends CommandError {
   override name = 'AnsibleCommandError';
-  readonly command: string[];
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stderrTail: string;
-
-  constructor(
-    message: string,
-    details: AnsibleProcessEnd & { reason: string; next: NextStep; cause?: unknown },
-  ) {
-    super(message, { reason: details.reason, next: details.next, cause: details.cause });
-    this.command = details.command;
-    this.exitCode = details.exitCode;
-    this.signal = details.signal;
-    this.timedOut = details.timedOut;
-    this.stderrTail = details.stderrTail;
-  }
 }
 
 /**

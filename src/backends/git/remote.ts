@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
-import { CodemonkeysError, type NextStep } from '../../errors.js';
+import { CodemonkeysError, CommandError, type NextStep } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 
 /** How long one git command may take by default: long enough for a slow fetch, short enough to notice a hang. */
@@ -10,34 +10,8 @@ export const GIT_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_BYTES = 2048;
 
 /** A git command that failed: what ran (redacted), how it ended and the tail of what it printed. */
-export class GitCommandError extends CodemonkeysError {
+export class GitCommandError extends CommandError {
   override name = 'GitCommandError';
-  readonly command: string[];
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stderrTail: string;
-
-  constructor(
-    message: string,
-    details: {
-      reason: string;
-      next: NextStep;
-      command: string[];
-      exitCode: number | null;
-      signal: string | null;
-      timedOut: boolean;
-      stderrTail: string;
-      cause?: unknown;
-    },
-  ) {
-    super(message, { reason: details.reason, next: details.next, cause: details.cause });
-    this.command = details.command;
-    this.exitCode = details.exitCode;
-    this.signal = details.signal;
-    this.timedOut = details.timedOut;
-    this.stderrTail = details.stderrTail;
-  }
 }
 
 /** What a git command printed and how it ended; `runGit` never throws for a non-zero exit. */

@@ -1,4 +1,4 @@
-import { CodemonkeysError, type NextStep } from '../../errors.js';
+import { CommandError, type NextStep } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 import { formatDiagnostic, type TofuDiagnostic } from './diagnostics.js';
 
@@ -19,13 +19,8 @@ export interface TofuRunResult {
 }
 
 /** A tofu command that failed: what ran, how it ended, what tofu said (redacted). */
-export class TofuCommandError extends CodemonkeysError {
+export class TofuCommandError extends CommandError {
   override name = 'TofuCommandError';
-  readonly command: string[];
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  readonly stderrTail: string;
   readonly diagnostics: TofuDiagnostic[];
 
   constructor(
@@ -36,12 +31,12 @@ export class TofuCommandError extends CodemonkeysError {
       reason: details.reason,
       next: details.next,
       retryAfterMs: details.retryAfterMs,
+      command: ['tofu', ...details.run.args],
+      exitCode: details.run.exitCode,
+      signal: details.run.signal,
+      timedOut: details.run.timedOut,
+      stderrTail: redactor.redactText(tail(details.run.stderr)),
     });
-    this.command = ['tofu', ...details.run.args];
-    this.exitCode = details.run.exitCode;
-    this.signal = details.run.signal;
-    this.timedOut = details.run.timedOut;
-    this.stderrTail = redactor.redactText(tail(details.run.stderr));
     this.diagnostics = redactor.redactValue(details.run.diagnostics);
   }
 }

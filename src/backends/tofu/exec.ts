@@ -1,25 +1,7 @@
 import { execa } from 'execa';
+import { BASE_ENV_NAMES, pickEnv } from '../../util/env.js';
 import { parseUiStream, streamDiagnostics, type TofuUiMessage, validateDiagnostics } from './diagnostics.js';
 import type { TofuRunResult } from './errors.js';
-
-/** Variables of the reconciler's environment a tofu run (and its providers) may need; nothing else passes. */
-const PASSED_ENV = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'TMPDIR',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-];
 
 /** What goes into a tofu run's environment. */
 export interface TofuEnvInput {
@@ -40,11 +22,8 @@ export interface TofuEnvInput {
  * a prompt nobody answers. (https://opentofu.org/docs/cli/config/environment-variables/)
  */
 export function tofuEnv(input: TofuEnvInput): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of PASSED_ENV) {
-    const value = input.base[name];
-    if (value !== undefined) env[name] = value;
-  }
+  // Of the reconciler's environment, only what a tofu run and its providers may need passes.
+  const env = pickEnv(input.base, BASE_ENV_NAMES);
   Object.assign(env, input.extra ?? {}, input.secretEnv ?? {});
   for (const [name, value] of Object.entries(input.secretVars ?? {})) env[`TF_VAR_${name}`] = value;
   env.TF_IN_AUTOMATION = '1';

@@ -1,4 +1,4 @@
-import type { TofuPlanSummary, TofuResourceChange } from '../../backends/tofu/index.js';
+import type { TofuPlanSummary } from '../../backends/tofu/index.js';
 import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
@@ -9,19 +9,8 @@ import { infraSpec, infraWorkspace, type ModuleSource, withModule } from './work
 /** At most this many resource addresses are kept per list: observations are cached and shown. */
 export const MAX_ADDRESSES = 20;
 
-/** A plan's counts as tofu counts them, and the first addresses of each list. */
-export interface InfraSummary {
-  add: number;
-  change: number;
-  destroy: number;
-  /** Resources tofu would stop managing without destroying them. */
-  forget: number;
-  /** Root outputs whose value would change. */
-  outputs: number;
-  /** The resource changes, by address (the first `MAX_ADDRESSES`). */
-  resources: TofuResourceChange[];
-  /** Resources changed outside tofu since the last apply (the first `MAX_ADDRESSES`). */
-  drift: TofuResourceChange[];
+/** A plan's summary as tofu counts it, with each address list cut to its first `MAX_ADDRESSES`. */
+export interface InfraSummary extends TofuPlanSummary {
   /** How many resource changes and drifted resources the lists leave out. */
   moreResources: number;
   moreDrift: number;
