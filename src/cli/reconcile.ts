@@ -65,7 +65,9 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
       printExecuted(io.stdout, pass.executed);
     },
   });
-  const failed = result.executed.some((action) => action.outcome === 'failed');
+  // An action that failed and then succeeded on a retry (a 429, a server back up) is no failure.
+  const last = new Map(result.executed.map((action) => [action.actionId, action.outcome]));
+  const failed = [...last.values()].includes('failed');
   if (text) {
     if (!options.dryRun) {
       writeLine(

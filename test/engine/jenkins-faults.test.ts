@@ -12,6 +12,7 @@ import {
   startJenkinsEmulator,
 } from '../emulators/jenkins/index.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { runCli } from '../helpers/cli.js';
 import type { FleetRepo } from '../helpers/fleet-repo.js';
 import {
   createJenkinsFleet,
@@ -118,6 +119,18 @@ describe('a reconcile against a Jenkins that struggles', () => {
       'waiting',
     ]);
     expect(Object.values(buildsByCommit('limited'))).toEqual([['SUCCESS']]);
+  });
+
+  it('lets `codemonkeys reconcile` exit 0 when a rate-limited trigger succeeded on its retry', async () => {
+    const repo = await fleet('limited-cli');
+    jenkins.failNext(1, 429, { ...BUILD_POST, retryAfterSeconds: 1 });
+    const run = await runCli(['--fleet', repo.fleetDir, 'reconcile'], {
+      cwd: repo.root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', [JENKINS_TOKEN_VARIABLE]: TOKEN },
+    });
+    expect(run.stdout).toMatch(/build\.trigger\s+acme\/widget\s+failed/);
+    expect(run.stdout).toMatch(/build\.trigger\s+acme\/widget\s+succeeded/);
+    expect(run.exitCode).toBe(0);
   });
 
   it('retries 503s with backoff, on observing and on acting, then builds once and converges', async () => {
