@@ -19,3 +19,10 @@ export const ACTION_KINDS: Readonly<Record<string, FacetName | 'product'>> = {
 };
 
 export type ActionKind = keyof typeof ACTION_KINDS;
+
+/** Kinds whose actuator pushes to the product's repository: heads read before them are stale after. */
+export const WRITES_PRODUCT_REPO: ReadonlySet<ActionKind> = new Set<ActionKind>([
+  'jenkinsfile.propose',
+  'heal.attempt',
+  'release.cut',
+]);

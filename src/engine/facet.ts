@@ -17,6 +17,8 @@ export interface ObserveContext {
   ci: ReadonlyMap<string, CiBackend>;
   store: StateStore;
   logger: Logger;
+  /** Branch heads of a repository (`branchHeads`), remembered for a few seconds within a loop. */
+  heads?: (repoUrl: string, branches: readonly string[]) => Promise<Map<string, string>>;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
   /** Runs playbooks (deploy facet); absent where nothing deploys. */

@@ -1,3 +1,4 @@
+import { HeadsCache } from '../backends/git/heads-cache.js';
 import { LoadCache } from '../fleet/load-cache.js';
 import { IncrementalPlanner } from './incremental.js';
 import { PlanCache } from './plan-cache.js';
@@ -17,6 +18,8 @@ export interface LoopState {
   observed: Map<string, string>;
   /** The last audit entry the planner has seen: newer ones name products whose journal or approvals changed. */
   auditSeq: number;
+  /** Branch heads read in the last few seconds (see HeadsCache). */
+  heads: HeadsCache;
 }
 
 export function newLoopState(): LoopState {
@@ -27,5 +30,6 @@ export function newLoopState(): LoopState {
     decisions: new Map(),
     observed: new Map(),
     auditSeq: 0,
+    heads: new HeadsCache(),
   };
 }

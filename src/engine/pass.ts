@@ -1,3 +1,5 @@
+import { type ActionKind, WRITES_PRODUCT_REPO } from '../actions/kinds.js';
+import { resolveRepoUrl } from '../backends/git/remote.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
 import type { Product } from '../fleet/model.js';
@@ -7,7 +9,7 @@ import { ACTUATORS } from './actuators.js';
 import { canonicalJson } from './canonical.js';
 import { productConditions } from './conditions.js';
 import { type ExecutedAction, executePlan } from './execute.js';
-import type { ProductObservation } from './facet.js';
+import type { ObserveContext, ProductObservation } from './facet.js';
 import { type GatingInput, gatePlan, gateSubject, runnableIds } from './gate.js';
 import type { LoopState } from './loop-state.js';
 import { observeProducts } from './observe.js';
@@ -76,8 +78,24 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     perBackend: runtime.perBackend,
     backoff: options.backoff,
   });
+  forgetPushedHeads(runtime, executed);
   const conditions = writeConditions(store, plan.plan, options.now);
   return { plan: plan.plan, observations: plan.observations, executed, conditions };
+}
+
+/** A loop's branch heads, read at most every few seconds (HeadsCache). */
+function rememberedHeads(loop: LoopState): ObserveContext['heads'] {
+  return (repoUrl, branches) => loop.heads.heads(repoUrl, branches);
+}
+
+/** After the reconciler pushed to a product repo, the next pass reads its heads afresh. */
+function forgetPushedHeads(runtime: Runtime, executed: ExecutedAction[]): void {
+  for (const action of executed) {
+    if (action.outcome === 'skipped' || !WRITES_PRODUCT_REPO.has(action.kind as ActionKind)) continue;
+    const product = runtime.fleet.products.get(action.product);
+    if (product)
+      runtime.loop?.heads.invalidate(resolveRepoUrl(product.manifest.spec.repo.url, runtime.fleetDir));
+  }
 }
 
 /** Observe (or read the cache), propose and gate: the plan, with nothing executed or written but the cache. */
@@ -93,7 +111,7 @@ export async function computePlan(
     ? cachedObservations(runtime.store, products)
     : await observeProducts(
         toObserve,
-        { ...runtime, now },
+        { ...runtime, now, heads: runtime.loop ? rememberedHeads(runtime.loop) : undefined },
         runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
       );
   if (!options.cachedObservations && !options.dryRun) cacheObservations(runtime.store, observations, now);

@@ -73,7 +73,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       });
       executed.push(...last.executed);
       options.onPass?.(last, pass);
-      if (options.once || options.dryRun || settled(last.plan, last.executed)) break;
+      if (options.once || options.dryRun) break;
+      if (settled(last.plan, last.executed)) {
+        // Converged is said of fresh reads: a pass that used remembered heads is checked once more.
+        if (!loop.heads.servedRemembered()) break;
+        loop.heads.clear();
+        continue;
+      }
       failedObservations = retryableErrors(last.plan).length > 0 ? failedObservations + 1 : 0;
       const retryObservationMs = failedObservations > 0 ? backoff(failedObservations) : undefined;
       await sleep(requeueDelay(last.plan, last.executed, now(), retryObservationMs));

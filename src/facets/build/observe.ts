@@ -41,7 +41,10 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const branch = product.manifest.spec.repo.branch ?? 'main';
   const jenkins = ci === 'jenkins';
-  const heads = await branchHeads(repoUrl, jenkins ? [branch, JENKINSFILE_BRANCH] : [branch]);
+  const heads = await (context.heads ?? branchHeads)(
+    repoUrl,
+    jenkins ? [branch, JENKINSFILE_BRANCH] : [branch],
+  );
   const head = heads.get(branch);
   if (head === undefined) throw branchNotFound(repoUrl, branch);
   let observed: BuildObservation;
