@@ -5,7 +5,7 @@ import { ensureMirror } from '../../src/backends/git/mirror.js';
 import { type FileProposal, proposeFile, readFileAt } from '../../src/backends/git/propose.js';
 import { branchHeads } from '../../src/backends/git/remote.js';
 import { CodemonkeysError } from '../../src/errors.js';
-import { commitAll, git, tempDir } from '../helpers/git.js';
+import { bareWithClone, commitAll, git, tempDir } from '../helpers/git.js';
 
 const temps: { cleanup(): void }[] = [];
 afterEach(() => {
@@ -16,10 +16,7 @@ afterEach(() => {
 async function setup(): Promise<{ root: string; bare: string; work: string; proposal: FileProposal }> {
   const temp = tempDir('cm-propose-');
   temps.push(temp);
-  const bare = join(temp.dir, 'repo.git');
-  const work = join(temp.dir, 'work');
-  await git(temp.dir, 'init', '-q', '--bare', '-b', 'main', bare);
-  await git(temp.dir, 'clone', '-q', bare, work);
+  const { bare, work } = await bareWithClone(temp.dir);
   writeFileSync(join(work, 'README.md'), '# repo\n');
   const base = await commitAll(work, 'first');
   await git(work, 'push', '-q', 'origin', 'main');

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestRelease, releases, versionOfTag } from '../../src/backends/git/tags.js';
-import { commitAll, git, tempDir } from '../helpers/git.js';
+import { bareWithClone, commitAll, git, tempDir } from '../helpers/git.js';
 
 const temps: { cleanup(): void }[] = [];
 afterEach(() => {
@@ -29,10 +29,7 @@ describe('releases', () => {
   it('lists the tagged versions newest first, annotated tags at their commit, and latest skips pre-releases', async () => {
     const temp = tempDir('cm-tags-');
     temps.push(temp);
-    const bare = join(temp.dir, 'repo.git');
-    const work = join(temp.dir, 'work');
-    await git(temp.dir, 'init', '-q', '--bare', '-b', 'main', bare);
-    await git(temp.dir, 'clone', '-q', bare, work);
+    const { bare, work } = await bareWithClone(temp.dir);
     writeFileSync(join(work, 'a'), '1');
     const first = await commitAll(work, 'one');
     await git(work, 'tag', 'v1.0.0');

@@ -5,8 +5,8 @@ import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorktree, ensureMirror, mirrorPath, removeWorktree } from '../../src/backends/git/mirror.js';
 import { branchHead, resolveRepoUrl } from '../../src/backends/git/remote.js';
-import { CodemonkeysError } from '../../src/errors.js';
 import { commitAll, git, tempDir } from '../helpers/git.js';
+import { rejection } from '../helpers/rejection.js';
 
 const temp = tempDir('cm-git-');
 let work: string;
@@ -28,17 +28,6 @@ beforeAll(async () => {
   await git(temp.dir, 'clone', '-q', '--bare', work, bare);
 });
 afterAll(() => temp.cleanup());
-
-/** Throws the error a promise rejects with, or fails. */
-async function rejection(promise: Promise<unknown>): Promise<CodemonkeysError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CodemonkeysError);
-    return error as CodemonkeysError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('branchHead', () => {
   it('reads the head of a branch of a local bare repository', async () => {

@@ -36,3 +36,12 @@ export async function commitAll(dir: string, message: string): Promise<string> {
   await git(dir, 'commit', '-q', '--no-gpg-sign', '-m', message);
   return git(dir, 'rev-parse', 'HEAD');
 }
+
+/** A bare repository with `main` (empty) and a clone of it to commit and push from, under `dir`. */
+export async function bareWithClone(dir: string): Promise<{ bare: string; work: string }> {
+  const bare = join(dir, 'repo.git');
+  const work = join(dir, 'work');
+  await git(dir, 'init', '-q', '--bare', '-b', 'main', bare);
+  await git(dir, 'clone', '-q', bare, work);
+  return { bare, work };
+}

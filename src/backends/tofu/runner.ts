@@ -131,15 +131,8 @@ export class TofuRunner {
       await mkdir(paths.plans, { recursive: true });
       const planFile = join(paths.plans, `${randomUUID()}.tfplan`);
       try {
-        const planned = await this.#run(tofu, workspace, paths, env, 'stream', [
-          'plan',
-          '-input=false',
-          '-json',
-          '-detailed-exitcode',
-          this.#lockTimeout(),
-          `-var-file=${relative(paths.dir, paths.varsFile)}`,
-          `-out=${relative(paths.dir, planFile)}`,
-        ]);
+        const args = planArgs(paths, this.#lockTimeout(), relative(paths.dir, planFile));
+        const planned = await this.#run(tofu, workspace, paths, env, 'stream', args);
         return await this.#readPlan(tofu, workspace, paths, env, planned, planFile, options.save !== false);
       } finally {
         await rm(planFile, { force: true });
@@ -167,15 +160,8 @@ export class TofuRunner {
       const env = this.#envFor(workspace);
       const planFile = join(scratchDir, `${randomUUID()}.tfplan`);
       try {
-        const planned = await this.#run(tofu, workspace, paths, env, 'stream', [
-          'plan',
-          '-input=false',
-          '-json',
-          '-detailed-exitcode',
-          '-lock=false',
-          `-var-file=${relative(paths.dir, paths.varsFile)}`,
-          `-out=${planFile}`,
-        ]);
+        const args = planArgs(paths, '-lock=false', planFile);
+        const planned = await this.#run(tofu, workspace, paths, env, 'stream', args);
         return await this.#readPlan(tofu, workspace, paths, env, planned, planFile, false);
       } finally {
         await rm(planFile, { force: true });
@@ -409,4 +395,17 @@ function changeSummaryOf(run: TofuRun): { add: number; change: number; destroy: 
   const changes = (message?.changes ?? {}) as Record<string, unknown>;
   const count = (value: unknown): number => (typeof value === 'number' ? value : 0);
   return { add: count(changes.add), change: count(changes.change), destroy: count(changes.remove) };
+}
+
+/** `tofu plan` for a program: no prompts, JSON, exit code 2 for changes, the vars file, the plan file. */
+function planArgs(paths: { dir: string; varsFile: string }, lock: string, out: string): string[] {
+  return [
+    'plan',
+    '-input=false',
+    '-json',
+    '-detailed-exitcode',
+    lock,
+    `-var-file=${relative(paths.dir, paths.varsFile)}`,
+    `-out=${out}`,
+  ];
 }

@@ -1,13 +1,13 @@
+export { rejection } from '../../helpers/rejection.js';
+
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 import {
   type AnsibleRunner,
   type AnsibleRunnerOptions,
   createAnsibleRunner,
 } from '../../../src/backends/ansible/index.js';
-import { CodemonkeysError } from '../../../src/errors.js';
 
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix = 'cm-ansible-'): { dir: string; cleanup: () => void } {
@@ -41,15 +41,4 @@ export function testRunner(root: string, options: AnsibleRunnerOptions = {}): Te
 /** The run directories left behind under `runs` (there should be none). */
 export function leftovers(runs: string): string[] {
   return readdirSync(runs);
-}
-
-/** The error a promise rejects with, checked to be one of ours. */
-export async function rejection(promise: Promise<unknown>): Promise<CodemonkeysError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CodemonkeysError);
-    return error as CodemonkeysError;
-  }
-  throw new Error('expected a rejection');
 }

@@ -7,22 +7,12 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TofuWorkspace } from '../../../src/backends/tofu/runner.js';
 import { workspacePaths } from '../../../src/backends/tofu/workspace.js';
-import { CodemonkeysError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
+import { rejection } from '../../helpers/rejection.js';
 import { dataModule, MODULES, tofuScratch, zipEntries } from './fixtures.js';
 
 const scratch = tofuScratch('cm-tofu-runner-');
 afterAll(() => scratch.cleanup());
-
-async function rejection(promise: Promise<unknown>): Promise<CodemonkeysError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof CodemonkeysError))
-    throw new Error(`expected a CodemonkeysError, got ${String(error)}`);
-  return error;
-}
 
 describe('TofuRunner with the static-site module and the real hashicorp/local provider', () => {
   it('creates the site, sees a file changed behind its back as drift, and the apply of the saved plan converges', async () => {
