@@ -1,23 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PassResult } from '../../src/engine/pass.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { AuditEntry, Condition, JournalEntry } from '../../src/store/store.js';
-import {
-  DEFAULT_JENKINS_USER,
-  type JenkinsEmulator,
-  startJenkinsEmulator,
-} from '../emulators/jenkins/index.js';
-import { ensureBuilt } from '../helpers/build.js';
+import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
 import { runCli } from '../helpers/cli.js';
 import type { FleetRepo } from '../helpers/fleet-repo.js';
 import {
   createJenkinsFleet,
   JENKINS_TOKEN_VARIABLE,
   reconcileJenkinsFleet,
+  useEmulatedJenkins,
 } from '../helpers/jenkins-fleet.js';
 
 const TOKEN = DEFAULT_JENKINS_USER.apiToken;
@@ -25,16 +21,9 @@ const BUILD_POST = { method: 'POST', path: /\/buildWithParameters$/ };
 
 let jenkins: JenkinsEmulator;
 const repos: FleetRepo[] = [];
-beforeAll(async () => {
-  await ensureBuilt();
-  jenkins = await startJenkinsEmulator();
-}, 120_000);
-afterEach(async () => {
-  jenkins.clearFaults();
-  await jenkins.comeBack();
-  for (const repo of repos.splice(0)) repo.cleanup();
+useEmulatedJenkins(repos, (started) => {
+  jenkins = started;
 });
-afterAll(() => jenkins?.stop());
 
 /** A fleet of one product, acme/widget, whose build takes `seconds` on the emulated Jenkins. */
 async function fleet(folder: string, seconds = 0): Promise<FleetRepo> {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcileOnJenkinsNotification } from '../../src/engine/notifications.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -11,21 +11,15 @@ import {
   type JenkinsEmulator,
   startJenkinsEmulator,
 } from '../emulators/jenkins/index.js';
-import { ensureBuilt } from '../helpers/build.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
-import { createJenkinsFleet, reconcileJenkinsFleet } from '../helpers/jenkins-fleet.js';
+import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
 const logger = createLogger({ level: 'silent' });
 let jenkins: JenkinsEmulator;
 const repos: FleetRepo[] = [];
-beforeAll(async () => {
-  await ensureBuilt();
-  jenkins = await startJenkinsEmulator();
-}, 120_000);
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
+useEmulatedJenkins(repos, (started) => {
+  jenkins = started;
 });
-afterAll(() => jenkins?.stop());
 
 /** A fleet whose product builds on the emulated Jenkins, in a top folder of its own. */
 async function jenkinsFleet(): Promise<FleetRepo> {

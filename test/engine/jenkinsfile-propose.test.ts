@@ -1,27 +1,19 @@
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderJenkinsfile } from '../../src/backends/jenkins/jenkinsfile.js';
 import { loadFleet } from '../../src/fleet/load.js';
-import {
-  DEFAULT_JENKINS_USER,
-  type JenkinsEmulator,
-  startJenkinsEmulator,
-} from '../emulators/jenkins/index.js';
+import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
 import { DEFAULT_CONSTITUTION, type FleetRepo } from '../helpers/fleet-repo.js';
 import { git } from '../helpers/git.js';
-import { createJenkinsFleet, reconcileJenkinsFleet } from '../helpers/jenkins-fleet.js';
+import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
 const BRANCH = 'codemonkeys/jenkinsfile';
 let jenkins: JenkinsEmulator;
 const repos: FleetRepo[] = [];
 let fleets = 0;
-beforeAll(async () => {
-  jenkins = await startJenkinsEmulator();
+useEmulatedJenkins(repos, (started) => {
+  jenkins = started;
 });
-afterEach(() => {
-  for (const repo of repos.splice(0)) repo.cleanup();
-});
-afterAll(() => jenkins?.stop());
 
 async function jenkinsFleet(constitution = DEFAULT_CONSTITUTION): Promise<FleetRepo> {
   fleets++;

@@ -1,8 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from '../../src/engine/reconcile.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
-import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
+import {
+  DEFAULT_JENKINS_USER,
+  type JenkinsEmulator,
+  startJenkinsEmulator,
+} from '../emulators/jenkins/index.js';
+import { ensureBuilt } from './build.js';
 import { createFleetRepo, type FleetRepo, type ProductRepoDef } from './fleet-repo.js';
 
 /** The variable the fleets below name as the Jenkins token's secret reference. */
@@ -47,4 +53,24 @@ export function reconcileJenkinsFleet(
     maxPasses: 100,
     ...options,
   });
+}
+
+/**
+ * One emulated Jenkins for a test file: built program and emulator ready before its tests
+ * (`started` receives the emulator), after each test its faults cleared, Jenkins back up and the
+ * fleets in `repos` removed, and the emulator stopped at the end.
+ */
+export function useEmulatedJenkins(repos: FleetRepo[], started: (jenkins: JenkinsEmulator) => void): void {
+  let jenkins: JenkinsEmulator | undefined;
+  beforeAll(async () => {
+    await ensureBuilt();
+    jenkins = await startJenkinsEmulator();
+    started(jenkins);
+  }, 120_000);
+  afterEach(async () => {
+    jenkins?.clearFaults();
+    await jenkins?.comeBack();
+    for (const repo of repos.splice(0)) repo.cleanup();
+  });
+  afterAll(() => jenkins?.stop());
 }
