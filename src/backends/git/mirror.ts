@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import { cacheDir } from '../../paths.js';
 import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 
 /** A full commit id (SHA-1 or SHA-256); anything else is refused before it reaches git. */
@@ -15,6 +16,11 @@ const FETCH_ATTEMPTS = 3;
 
 /** Half-finished clones older than this were left by a process that died. */
 const STALE_CLONE_MS = 60 * 60 * 1000;
+
+/** Where the facets keep mirrors of product repos: a cache, so reading one is no state write. */
+export function repoMirrorDir(env: NodeJS.ProcessEnv | undefined): string {
+  return cacheDir('repos', env ?? process.env);
+}
 
 /** Where the bare mirror of a repository lives under a cache directory (one per URL). */
 export function mirrorPath(url: string, cacheDir: string): string {

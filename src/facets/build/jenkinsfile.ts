@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { ensureMirror } from '../../backends/git/mirror.js';
+import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { proposeFile, readFileAt } from '../../backends/git/propose.js';
 import { jenkinsfileDrift } from '../../backends/jenkins/drift.js';
 import { renderJenkinsfile } from '../../backends/jenkins/jenkinsfile.js';
@@ -9,7 +9,6 @@ import type { ActuateContext } from '../../engine/actuator.js';
 import type { PlanContext, ProposedAction } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
-import { cacheDir } from '../../paths.js';
 
 /** Where a product repo keeps its Jenkinsfile: the root, where Jenkins' Pipeline-from-SCM looks. */
 export const JENKINSFILE_PATH = 'Jenkinsfile';
@@ -26,11 +25,6 @@ export interface JenkinsfileObservation {
   diff?: string;
   /** The proposal branch's head, when it exists, and whether it carries the generated file. */
   proposal: { branch: string; head?: string; carries: boolean };
-}
-
-/** The mirrors the build facet reads product repos from: a cache, so reading it is no state write. */
-export function repoMirrorDir(env: NodeJS.ProcessEnv | undefined): string {
-  return cacheDir('repos', env ?? process.env);
 }
 
 /**

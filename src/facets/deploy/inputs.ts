@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { PlaybookRequest } from '../../backends/ansible/index.js';
-import { createWorktree, ensureMirror } from '../../backends/git/mirror.js';
+import { createWorktree, ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { runGit } from '../../backends/git/remote.js';
 import type { Release } from '../../backends/git/tags.js';
 import type { Product, SecretRef, Vars } from '../../fleet/model.js';
 import { cacheDir } from '../../paths.js';
 import { isSecretRef, resolveSecret } from '../../secrets/resolve.js';
-import { repoMirrorDir } from '../build/jenkinsfile.js';
 
 /** What a deploy run needs besides the spec: where the release is checked out, and the secrets. */
 export interface DeployTarget {

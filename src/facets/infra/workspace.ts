@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { execa } from 'execa';
-import { ensureMirror } from '../../backends/git/mirror.js';
+import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { branchHead, gitFailure, resolveRepoUrl, runGit } from '../../backends/git/remote.js';
 import type { TofuWorkspace } from '../../backends/tofu/index.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
-import { cacheDir, PACKAGE_ROOT } from '../../paths.js';
+import { PACKAGE_ROOT } from '../../paths.js';
 import { isSecretRef, resolveSecret } from '../../secrets/resolve.js';
 
 /** Where a product's `spec.infra.module` was found. */
@@ -102,7 +102,7 @@ async function moduleFromRepo(
   const repo = product.manifest.spec.repo;
   const url = resolveRepoUrl(repo.url, context.fleetDir);
   const head = await branchHead(url, repo.branch ?? 'main');
-  const gitDir = await ensureMirror(url, cacheDir('repos', context.env), head);
+  const gitDir = await ensureMirror(url, repoMirrorDir(context.env), head);
   const temp = await mkdtemp(join(tmpdir(), 'codemonkeys-module-'));
   const release = () => rm(temp, { recursive: true, force: true });
   try {
