@@ -2,12 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { HeadsCache } from '../../src/backends/git/heads-cache.js';
 
 /** A cache over a fake `ls-remote` that counts its reads, on a clock the test moves. */
-function setup(fail = false) {
+function setup(fail = false, local: Record<string, string> = {}) {
   const clock = { now: 0 };
   const reads: string[] = [];
   const cache = new HeadsCache({
     ttlMs: 10_000,
     now: () => clock.now,
+    local: async (url, branches) => {
+      const head = local[url];
+      return head === undefined
+        ? undefined
+        : new Map(branches.map((branch) => [branch, `${head}@${clock.now}`]));
+    },
     read: async (url, branches) => {
       reads.push(url);
       if (fail) throw new Error('unreachable');
@@ -55,5 +61,14 @@ describe('HeadsCache', () => {
     await expect(cache.heads('/a.git', ['main'])).rejects.toThrow('unreachable');
     await expect(cache.heads('/a.git', ['main'])).rejects.toThrow('unreachable');
     expect(reads).toEqual(['/a.git', '/a.git']);
+  });
+
+  it('reads a repository on this machine afresh every time, and does not count it as remembered', async () => {
+    const { clock, reads, cache } = setup(false, { '/local.git': 'local' });
+    expect((await cache.heads('/local.git', ['main'])).get('main')).toBe('local@0');
+    clock.now = 1;
+    expect((await cache.heads('/local.git', ['main'])).get('main')).toBe('local@1');
+    expect(cache.servedRemembered()).toBe(false);
+    expect(reads).toEqual([]);
   });
 });

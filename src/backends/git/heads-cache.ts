@@ -1,4 +1,5 @@
-import { branchHeads } from './remote.js';
+import { localBranchHeads } from './local-refs.js';
+import { remoteBranchHeads } from './remote.js';
 
 /** How long a loop trusts a branch head it read: a push is seen at the latest this much later. */
 export const HEADS_TTL_MS = 10_000;
@@ -8,22 +9,35 @@ export const HEADS_TTL_MS = 10_000;
  * pass every second would otherwise spawn one `git ls-remote` per product each time. A head is
  * read again once it is older than the TTL, and at once after the reconciler itself pushed to
  * the repository (`invalidate`). Reads of the same repository at once share one `ls-remote`.
+ * A repository on this machine whose ref files can be read (`localBranchHeads`) is read afresh
+ * every time: that costs less than remembering it.
  */
 export class HeadsCache {
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #read: typeof branchHeads;
+  readonly #read: typeof remoteBranchHeads;
+  readonly #local: typeof localBranchHeads;
   readonly #entries = new Map<string, { at: number; heads: Promise<Map<string, string>> }>();
   #remembered = false;
 
-  constructor(options: { ttlMs?: number; now?: () => number; read?: typeof branchHeads } = {}) {
+  constructor(
+    options: {
+      ttlMs?: number;
+      now?: () => number;
+      read?: typeof remoteBranchHeads;
+      local?: typeof localBranchHeads;
+    } = {},
+  ) {
     this.#ttlMs = options.ttlMs ?? HEADS_TTL_MS;
     this.#now = options.now ?? Date.now;
-    this.#read = options.read ?? branchHeads;
+    this.#read = options.read ?? remoteBranchHeads;
+    this.#local = options.local ?? localBranchHeads;
   }
 
   /** `branchHeads(repoUrl, branches)`, from the cache while it is fresh. A failed read is not kept. */
-  heads(repoUrl: string, branches: readonly string[]): Promise<Map<string, string>> {
+  async heads(repoUrl: string, branches: readonly string[]): Promise<Map<string, string>> {
+    const local = await this.#local(repoUrl, branches);
+    if (local !== undefined) return local;
     const key = `${repoUrl}\u0000${[...branches].sort().join('\u0000')}`;
     const now = this.#now();
     const known = this.#entries.get(key);

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CodemonkeysError, CommandError, type NextStep } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import { localBranchHeads } from './local-refs.js';
 
 /** How long one git command may take by default: long enough for a slow fetch, short enough to notice a hang. */
 export const GIT_TIMEOUT_MS = 120_000;
@@ -106,11 +107,21 @@ export async function branchHead(repoUrl: string, branch: string): Promise<strin
 }
 
 /**
- * The heads of several branches of a remote repository in one `git ls-remote`; a branch the
- * repository lacks is absent from the map. Throws `RepoUnreachable` (transient) when the
- * repository cannot be read.
+ * The heads of several branches of a remote repository in one `git ls-remote` (a repository on
+ * this machine: its ref files, when they can be read for sure); a branch the repository lacks is
+ * absent from the map. Throws `RepoUnreachable` (transient) when the repository cannot be read.
  */
 export async function branchHeads(
+  repoUrl: string,
+  branches: readonly string[],
+): Promise<Map<string, string>> {
+  refuseOptionLike('repository URL', repoUrl);
+  for (const branch of branches) refuseOptionLike('branch', branch);
+  return (await localBranchHeads(repoUrl, branches)) ?? remoteBranchHeads(repoUrl, branches);
+}
+
+/** `branchHeads` through `git ls-remote` only, whatever the URL. */
+export async function remoteBranchHeads(
   repoUrl: string,
   branches: readonly string[],
 ): Promise<Map<string, string>> {

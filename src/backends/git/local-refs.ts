@@ -1,0 +1,125 @@
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Branch heads of a repository on this machine, read from its ref files the way git's "files"
+ * ref backend stores them (Documentation/gitrepository-layout.txt, git-pack-refs(1)): a loose
+ * `refs/heads/<branch>` holds the object name and wins over the same ref in `packed-refs`.
+ * Both are replaced by rename, never written in place, so a read sees an old or a new head,
+ * never half of one. No process is spawned: a fleet of local repositories is read in
+ * microseconds a product, where `git ls-remote` costs a git and an upload-pack each.
+ *
+ * Undefined whenever this cannot be told for sure, and the caller asks git instead: not a local
+ * path, a linked worktree or a repository with a common dir, the reftable backend, a symbolic
+ * ref, a branch name this reader does not vouch for, anything unreadable.
+ */
+export async function localBranchHeads(
+  repoUrl: string,
+  branches: readonly string[],
+): Promise<Map<string, string> | undefined> {
+  if (!branches.every(plainBranchName)) return undefined;
+  const path = localPath(repoUrl);
+  if (path === undefined) return undefined;
+  const gitDir = await gitDirOf(path);
+  if (gitDir === undefined) return undefined;
+  const heads = new Map<string, string>();
+  let packed: Map<string, string> | undefined;
+  for (const branch of branches) {
+    const loose = await readOptional(join(gitDir, 'refs', 'heads', branch));
+    if (loose === null) return undefined;
+    if (loose !== undefined) {
+      const oid = loose.trim();
+      if (!OBJECT_ID.test(oid)) return undefined;
+      heads.set(branch, oid);
+      continue;
+    }
+    packed ??= await packedRefs(gitDir);
+    if (packed === undefined) return undefined;
+    const oid = packed.get(`refs/heads/${branch}`);
+    if (oid !== undefined) heads.set(branch, oid);
+  }
+  return heads;
+}
+
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** An absolute path, or the path of a `file://` URL; undefined for anything git reaches over a transport. */
+function localPath(repoUrl: string): string | undefined {
+  if (repoUrl.startsWith('file://')) {
+    try {
+      return fileURLToPath(repoUrl);
+    } catch {
+      return undefined;
+    }
+  }
+  return isAbsolute(repoUrl) ? repoUrl : undefined;
+}
+
+/**
+ * The git directory of a bare repository (HEAD, objects/, refs/ at its top) or of a work tree's
+ * `.git` directory; undefined for a `.git` file (a linked worktree or submodule), a repository
+ * sharing another's refs (`commondir`) or using reftable, and for anything that is not a repository.
+ */
+async function gitDirOf(path: string): Promise<string | undefined> {
+  const dotGit = join(path, '.git');
+  const candidate = (await isDirectory(dotGit)) ? dotGit : path;
+  const [head, objects, refs, commondir, reftable] = await Promise.all([
+    isFile(join(candidate, 'HEAD')),
+    isDirectory(join(candidate, 'objects')),
+    isDirectory(join(candidate, 'refs')),
+    exists(join(candidate, 'commondir')),
+    exists(join(candidate, 'reftable')),
+  ]);
+  if (!head || !objects || !refs || commondir || reftable) return undefined;
+  return candidate;
+}
+
+/** `packed-refs` as ref name → object name (peeled `^` lines and comments skipped); empty when absent. */
+async function packedRefs(gitDir: string): Promise<Map<string, string> | undefined> {
+  const text = await readOptional(join(gitDir, 'packed-refs'));
+  if (text === null) return undefined;
+  const refs = new Map<string, string>();
+  for (const line of (text ?? '').split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;
+    const space = line.indexOf(' ');
+    const oid = line.slice(0, space);
+    if (space < 0 || !OBJECT_ID.test(oid)) return undefined;
+    refs.set(line.slice(space + 1).trimEnd(), oid);
+  }
+  return refs;
+}
+
+/**
+ * A branch name made of path components git itself accepts (git-check-ref-format(1)) and that
+ * cannot leave `refs/heads/`: letters, digits, `-`, `_`, `.`, `/` between components, no
+ * component starting with `.` or ending in `.lock`, no `..`.
+ */
+function plainBranchName(branch: string): boolean {
+  if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) return false;
+  return branch
+    .split('/')
+    .every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock') && !part.endsWith('.'));
+}
+
+/** The file's text; undefined when there is no such file; null when it cannot be read as one. */
+async function readOptional(path: string): Promise<string | undefined | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : null;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() === true;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
