@@ -3,7 +3,7 @@ import { resolveRepoUrl } from '../backends/git/remote.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
 import type { Product } from '../fleet/model.js';
-import type { Condition, StateStore } from '../store/store.js';
+import type { Condition, Decision, StateStore } from '../store/store.js';
 import type { GatedAction } from './action.js';
 import { ACTUATORS } from './actuators.js';
 import { canonicalJson } from './canonical.js';
@@ -238,20 +238,22 @@ function cachedObservations(store: StateStore, products: Product[]): Map<string,
   return observations;
 }
 
-/** A decision log entry per gated action: action, inputs hash, constitution revision, verdict. */
+/** A decision log entry per gated action: action, inputs hash, constitution revision, verdict; one commit. */
 function recordDecisions(
   runtime: Runtime,
   plan: Plan,
   observations: Map<string, ProductObservation>,
   now: Date,
 ): void {
+  const decisions: Decision[] = [];
+  const fingerprints = new Map<string, string>();
   for (const action of plan.actions) {
     // One entry per action and distinct verdict: a loop re-planning every few minutes does not repeat itself.
     const fingerprint = `${plan.constitutionRevision}\u0000${canonicalJson(action.verdict)}`;
     const known = runtime.loop?.decisions.get(action.id) ?? lastDecision(runtime, action.id);
     if (known === fingerprint) continue;
     const subject = gateSubject(runtime.fleet, action, observations.get(action.product));
-    runtime.store.recordDecision({
+    decisions.push({
       actionId: action.id,
       product: action.product,
       kind: action.kind,
@@ -260,8 +262,10 @@ function recordDecisions(
       verdict: action.verdict,
       at: now.toISOString(),
     });
-    runtime.loop?.decisions.set(action.id, fingerprint);
+    fingerprints.set(action.id, fingerprint);
   }
+  runtime.store.recordDecisions(decisions);
+  for (const [id, fingerprint] of fingerprints) runtime.loop?.decisions.set(id, fingerprint);
 }
 
 function lastDecision(runtime: Runtime, actionId: string): string | undefined {

@@ -29,6 +29,7 @@ export function openDatabase(path: string, readonly: boolean): Database.Database
     if (!readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    cacheStatements(db);
     // Reading the schema here turns "not a database" into an error at open, not at first use.
     db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
     return db;
@@ -40,6 +41,27 @@ export function openDatabase(path: string, readonly: boolean): Database.Database
       cause: error,
     });
   }
+}
+
+/**
+ * Makes `db.prepare` hand back the statement it compiled before for the same SQL: the journal
+ * and the audit log run the same few statements for every action, and compiling one costs more
+ * than running it. A statement still being iterated is not shared (a fresh one is compiled); the
+ * first 256 texts are kept (a query whose placeholders vary in number has a text per count). No
+ * caller changes a statement's mode (`pluck`, `raw`, `expand`), which would leak to the next.
+ */
+const STATEMENT_CACHE_SIZE = 256;
+
+function cacheStatements(db: Database.Database): void {
+  const compile = db.prepare.bind(db);
+  const statements = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    const known = statements.get(sql);
+    if (known && !known.busy) return known;
+    const statement = compile(sql);
+    if (!known && statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+    return statement;
+  }) as Database.Database['prepare'];
 }
 
 /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken at BEGIN, so a busy database waits

@@ -150,8 +150,11 @@ export class SqliteStore implements StateStore {
     return listConditions(this.#db, product);
   }
 
-  recordDecision(decision: Decision): void {
-    this.#write(() => insertDecision(this.#db, decision));
+  recordDecisions(decisions: readonly Decision[]): void {
+    if (decisions.length === 0) return;
+    this.#write(() => {
+      for (const decision of decisions) insertDecision(this.#db, decision);
+    });
   }
 
   decisions(filter?: { product?: string; actionId?: string; limit?: number }): Decision[] {

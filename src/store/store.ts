@@ -125,7 +125,8 @@ export interface StateStore {
   setConditionsOf(conditions: ReadonlyMap<string, Condition[]>): void;
   conditions(product?: string): Map<string, Condition[]>;
 
-  recordDecision(decision: Decision): void;
+  /** Decisions in one commit (a pass's, all at once). */
+  recordDecisions(decisions: readonly Decision[]): void;
   decisions(filter?: { product?: string; actionId?: string; limit?: number }): Decision[];
 
   /** Records that these products are in the fleet at `revision`; returns products that were known and are not (orphans). */

@@ -60,9 +60,9 @@ function decision(actionId: string, product: string, seconds: number): Decision 
 describe('decisions', () => {
   it('are appended and filtered by product and action; a limit keeps the newest', () => {
     const { store } = tempStore();
-    store.recordDecision(decision('a1', 'acme/widget', 0));
-    store.recordDecision(decision('a2', 'globex/portal', 1));
-    store.recordDecision(decision('a1', 'acme/widget', 2));
+    store.recordDecisions([decision('a1', 'acme/widget', 0), decision('a2', 'globex/portal', 1)]);
+    store.recordDecisions([]);
+    store.recordDecisions([decision('a1', 'acme/widget', 2)]);
     expect(store.decisions()).toEqual([
       decision('a1', 'acme/widget', 0),
       decision('a2', 'globex/portal', 1),
