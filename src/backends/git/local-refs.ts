@@ -42,6 +42,16 @@ export async function localBranchHeads(
   return heads;
 }
 
+/**
+ * The git directory of a repository on this machine that git can read in place (a bare
+ * repository or a work tree's `.git` directory), for reads that need no copy of it: a file at a
+ * commit. Undefined for anything else (use a mirror).
+ */
+export async function localGitDir(repoUrl: string): Promise<string | undefined> {
+  const path = localPath(repoUrl);
+  return path === undefined ? undefined : gitDirOf(path);
+}
+
 const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** An absolute path, or the path of a `file://` URL; undefined for anything git reaches over a transport. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { localGitDir } from '../../backends/git/local-refs.js';
 import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { proposeFile, readFileAt } from '../../backends/git/propose.js';
 import { jenkinsfileDrift } from '../../backends/jenkins/drift.js';
@@ -28,8 +29,9 @@ export interface JenkinsfileObservation {
 }
 
 /**
- * Reads the Jenkinsfile at the branch head and at the proposal branch's head from a mirror of
- * the product repo (fetched only when a head is new to it) and compares them with the generated one.
+ * Reads the Jenkinsfile at the branch head and at the proposal branch's head — in place for a
+ * repository on this machine, else from a mirror (fetched only when a head is new to it) — and
+ * compares them with the generated one.
  */
 export async function observeJenkinsfile(
   product: Product,
@@ -57,13 +59,15 @@ async function compareJenkinsfile(
   repo: { url: string; head: string; proposalHead: string | undefined },
   mirrorDir: string,
 ): Promise<JenkinsfileObservation> {
-  const gitDir = await ensureMirror(repo.url, mirrorDir, repo.head);
+  // A repository on this machine is read in place (its heads were just read from it); others through a mirror.
+  const local = await localGitDir(repo.url);
+  const gitDir = local ?? (await ensureMirror(repo.url, mirrorDir, repo.head));
   const committed = await readFileAt(gitDir, repo.head, JENKINSFILE_PATH);
   const drift = jenkinsfileDrift(product, committed);
   const proposal: JenkinsfileObservation['proposal'] = { branch: JENKINSFILE_BRANCH, carries: false };
   if (repo.proposalHead !== undefined && drift.state !== 'current') {
     proposal.head = repo.proposalHead;
-    await ensureMirror(repo.url, mirrorDir, repo.proposalHead);
+    if (local === undefined) await ensureMirror(repo.url, mirrorDir, repo.proposalHead);
     const proposed = await readFileAt(gitDir, repo.proposalHead, JENKINSFILE_PATH);
     proposal.carries = proposed !== undefined && jenkinsfileDrift(product, proposed).state === 'current';
   } else if (repo.proposalHead !== undefined) {

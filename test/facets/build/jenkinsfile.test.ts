@@ -1,7 +1,15 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type JenkinsfileObservation, planJenkinsfile } from '../../../src/facets/build/jenkinsfile.js';
+import { renderJenkinsfile } from '../../../src/backends/jenkins/jenkinsfile.js';
+import {
+  type JenkinsfileObservation,
+  observeJenkinsfile,
+  planJenkinsfile,
+} from '../../../src/facets/build/jenkinsfile.js';
 import type { JournalEntry } from '../../../src/store/store.js';
 import { productWith } from '../../backends/jenkins/product.js';
+import { bareWithClone, commitAll, git, tempDir } from '../../helpers/git.js';
 
 const product = productWith({ steps: ['npm ci', 'npm test'] });
 const HEAD = 'a'.repeat(40);
@@ -81,5 +89,32 @@ describe('planJenkinsfile', () => {
     expect(
       planJenkinsfile(product, observed({ expectedHash: 'fedcba9876543210' }), journal).action,
     ).toBeDefined();
+  });
+});
+
+describe('observeJenkinsfile', () => {
+  it('reads a repository on this machine in place: no mirror is made', async () => {
+    const { dir, cleanup } = tempDir('cm-jenkinsfile-');
+    try {
+      const { bare, work } = await bareWithClone(dir);
+      writeFileSync(join(work, 'Jenkinsfile'), renderJenkinsfile(product));
+      const head = await commitAll(work, 'generated Jenkinsfile');
+      await git(work, 'push', '-q', 'origin', 'main');
+      const mirrors = join(dir, 'mirrors');
+      const seen = await observeJenkinsfile(product, { url: bare, head, proposalHead: undefined }, mirrors);
+      expect(seen.state).toBe('current');
+      writeFileSync(join(work, 'Jenkinsfile'), 'pipeline {}\n');
+      const edited = await commitAll(work, 'hand-edited');
+      await git(work, 'push', '-q', 'origin', 'main');
+      const drifted = await observeJenkinsfile(
+        product,
+        { url: bare, head: edited, proposalHead: head },
+        mirrors,
+      );
+      expect(drifted).toMatchObject({ state: 'drifted', proposal: { head, carries: true } });
+      expect(existsSync(mirrors)).toBe(false);
+    } finally {
+      cleanup();
+    }
   });
 });
