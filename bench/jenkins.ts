@@ -9,9 +9,10 @@ import { reconcile } from '../src/engine/reconcile.js';
 import { loadFleet } from '../src/fleet/load.js';
 import type { Product } from '../src/fleet/model.js';
 import { createLogger } from '../src/log/logger.js';
-import { DEFAULT_JENKINS_USER, startJenkinsEmulator } from '../test/emulators/jenkins/index.js';
+import { DEFAULT_JENKINS_USER } from '../test/emulators/jenkins/index.js';
 import { createFleetRepo, DEFAULT_CONSTITUTION, type FleetRepo } from '../test/helpers/fleet-repo.js';
 import { peakRssMiB, printTable } from './harness.js';
+import { startJenkinsProcess } from './jenkins-process.js';
 
 const PRODUCTS = Number(process.env.BENCH_JENKINS_PRODUCTS ?? 200);
 /** Rounds of both runs, in alternating order: the machine's load moves between runs. */
@@ -24,9 +25,10 @@ const TOKEN_VARIABLE = 'BENCH_JENKINS_TOKEN';
  * Reconciling products that build on Jenkins (the emulator, every build one `true` step) from
  * nothing to converged, against the same work done straight through JenkinsCi with the same
  * concurrency (read each head, make each job, start each build, poll until all are green); then
- * the HTTP requests per product of an idle pass. Each run gets a Jenkins of its own, and the
- * reconciler a state of its own. The emulator runs in this process, so its builds and the
- * reconciler share the CPU, as do the direct run's: the figures swing with the machine's load.
+ * the HTTP requests per product of an idle pass. Each run gets a Jenkins of its own, in a process
+ * of its own as a real one is (jenkins-process.ts), and the reconciler a state of its own. The
+ * emulator's builds and the client share the machine's cores, in both runs alike: the figures
+ * swing with the machine's load, hence rounds in alternating order.
  */
 export async function benchJenkins(): Promise<void> {
   const started = performance.now();
@@ -69,7 +71,7 @@ export async function benchJenkins(): Promise<void> {
 
 /** The direct run on a Jenkins of its own: its wall time. */
 async function directRun(repo: FleetRepo): Promise<number> {
-  const jenkins = await startJenkinsEmulator({ executors: EXECUTORS });
+  const jenkins = await startJenkinsProcess({ executors: EXECUTORS });
   try {
     return await directBuilds(repo, jenkins.url);
   } finally {
@@ -79,7 +81,7 @@ async function directRun(repo: FleetRepo): Promise<number> {
 
 /** Reconcile from nothing on a Jenkins of its own, then one idle pass: its time, passes, requests. */
 async function reconcileRun(repo: FleetRepo, round: number): Promise<Record<string, number>> {
-  const jenkins = await startJenkinsEmulator({ executors: EXECUTORS });
+  const jenkins = await startJenkinsProcess({ executors: EXECUTORS });
   try {
     configureFleet(repo, jenkins.url);
     await repo.commitFleet(`build on the Jenkins of round ${round}`);
@@ -89,13 +91,13 @@ async function reconcileRun(repo: FleetRepo, round: number): Promise<Record<stri
       CODEMONKEYS_STATE: join(repo.root, `state-${round}`, 'state.db'),
     };
     const reconciled = await reconcileAll(repo, env);
-    jenkins.resetRequestLog();
+    await jenkins.resetRequestLog();
     const idle = await reconcile({ ...reconcileOptions(repo, env), once: true, maxPasses: 1 });
     if (idle.executed.length > 0) throw new Error('the idle pass ran actions');
     return {
       'reconcile s': reconciled.ms / 1000,
       passes: reconciled.passes,
-      'idle requests/product': jenkins.requests.length / PRODUCTS,
+      'idle requests/product': (await jenkins.requestCount()) / PRODUCTS,
     };
   } finally {
     await jenkins.stop();
