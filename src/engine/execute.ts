@@ -21,8 +21,7 @@ export interface ExecutedAction {
   detail?: string;
 }
 
-export interface ExecuteOptions {
-  plan: Plan;
+export interface ExecutorOptions {
   store: StateStore;
   context: ActuateContext;
   actuators: ReadonlyMap<string, Actuator>;
@@ -35,54 +34,102 @@ export interface ExecuteOptions {
   backoff?: (attempts: number) => number;
 }
 
+export interface ExecuteOptions extends ExecutorOptions {
+  plan: Plan;
+}
+
 /**
  * Act: runs the plan's runnable actions, each after the actions it depends on have succeeded,
  * with bounded concurrency. Every action's intent is journaled before it runs and its outcome
  * after; a key that already succeeded is not run again.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecutedAction[]> {
-  const runnable = runnableIds(options.plan.actions);
-  const queue = new PQueue({ concurrency: options.concurrency });
-  const backendQueues = new Map<string, PQueue>();
-  const finished = new Map<string, Promise<ActionOutcome>>();
-  const results: ExecutedAction[] = [];
-  const byId = new Map(options.plan.actions.map((action) => [action.id, action]));
+  const executor = new Executor(options);
+  executor.submit(options.plan.actions, options.plan.id);
+  return executor.finish();
+}
 
-  const run = (action: GatedAction): Promise<ActionOutcome> => {
-    const existing = finished.get(action.id);
+/**
+ * Runs actions as they are handed in, possibly in several batches (a pass that acts on each
+ * product as soon as it is observed, then on the whole plan): one concurrency limit and one
+ * limit per backend over all of them, each action at most once however often it is handed in,
+ * an action after the actions it depends on (from any batch) have succeeded.
+ */
+export class Executor {
+  readonly #options: ExecutorOptions;
+  readonly #queue: PQueue;
+  readonly #backendQueues = new Map<string, PQueue>();
+  readonly #finished = new Map<string, Promise<ActionOutcome>>();
+  readonly #byId = new Map<string, GatedAction>();
+  /** Every action found runnable in a batch handed in: only these ever start. */
+  readonly #runnable = new Set<string>();
+  readonly #results: ExecutedAction[] = [];
+
+  constructor(options: ExecutorOptions) {
+    this.#options = options;
+    this.#queue = new PQueue({ concurrency: options.concurrency });
+  }
+
+  /** True when the action was handed in before and is running or has run. */
+  has(actionId: string): boolean {
+    return this.#finished.has(actionId);
+  }
+
+  /** Starts the runnable ones of `actions` (runnableIds), journaled under `planId`. */
+  submit(actions: readonly GatedAction[], planId: string | null): void {
+    for (const action of actions) if (!this.#byId.has(action.id)) this.#byId.set(action.id, action);
+    const runnable = runnableIds(actions);
+    for (const id of runnable) this.#runnable.add(id);
+    for (const action of actions) if (runnable.has(action.id)) void this.#run(action, planId);
+  }
+
+  /** Waits for everything handed in; what ran, in the order it ended. */
+  async finish(): Promise<ExecutedAction[]> {
+    for (;;) {
+      const pending = [...this.#finished.values()];
+      await Promise.all(pending);
+      if (pending.length === this.#finished.size) return this.#results;
+    }
+  }
+
+  #run(action: GatedAction, planId: string | null): Promise<ActionOutcome> {
+    const existing = this.#finished.get(action.id);
     if (existing) return existing;
     const promise = (async (): Promise<ActionOutcome> => {
-      const deps = action.dependsOn.filter((dep) => byId.has(dep));
-      const outcomes = await Promise.all(deps.map((dep) => run(byId.get(dep) as GatedAction)));
+      const deps = action.dependsOn.filter((dep) => this.#byId.has(dep));
+      const outcomes = await Promise.all(
+        deps.map((dep) =>
+          this.#runnable.has(dep)
+            ? this.#run(this.#byId.get(dep) as GatedAction, planId)
+            : Promise.resolve<ActionOutcome>('skipped'),
+        ),
+      );
       if (outcomes.some((outcome) => outcome !== 'succeeded')) {
-        results.push(skipped(action, 'an action it depends on did not succeed'));
+        this.#results.push(skipped(action, 'an action it depends on did not succeed'));
         return 'skipped';
       }
-      const limited = backendQueue(backendQueues, options.perBackend, action);
+      const limited = backendQueue(this.#backendQueues, this.#options.perBackend, action);
       // An action whose dependencies just finished goes before those not started yet: a product's
       // build starts right after its job is made, not after every other product's job.
       const priority = deps.length;
-      const work = () => queue.add(() => runOne(action, options), { priority });
+      const work = () => this.#queue.add(() => runOne(action, planId, this.#options), { priority });
       const result = (await (limited ? limited.add(work, { priority }) : work())) as ExecutedAction;
-      results.push(result);
+      this.#results.push(result);
       return result.outcome;
     })();
-    finished.set(action.id, promise);
+    this.#finished.set(action.id, promise);
     return promise;
-  };
-
-  for (const action of options.plan.actions) {
-    if (!runnable.has(action.id)) continue;
-    void run(action);
   }
-  await Promise.all(finished.values());
-  return results;
 }
 
-async function runOne(action: GatedAction, options: ExecuteOptions): Promise<ExecutedAction> {
+async function runOne(
+  action: GatedAction,
+  planId: string | null,
+  options: ExecutorOptions,
+): Promise<ExecutedAction> {
   const { store, context } = options;
   const begun = store.beginAction(action, {
-    planId: options.plan.id,
+    planId,
     runId: options.runId,
     now: context.now(),
   });
@@ -136,7 +183,7 @@ function describeFailure(error: unknown) {
 
 function backendQueue(
   queues: Map<string, PQueue>,
-  limits: ExecuteOptions['perBackend'],
+  limits: ExecutorOptions['perBackend'],
   action: GatedAction,
 ): PQueue | undefined {
   const backend = typeof action.params.ci === 'string' ? action.params.ci : action.facet;

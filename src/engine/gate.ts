@@ -144,7 +144,7 @@ export function ownBlockers(
   action: Action,
   verdict: Verdict,
   approvals: Approval[],
-  planId: string,
+  planId: string | null,
 ): Blocker[] {
   const blockers: Blocker[] = [];
   if (input.fleet.products.get(action.product)?.manifest.spec.suspend === true)

@@ -8,19 +8,22 @@ import type { FacetObservation, ObserveContext, ProductObservation } from './fac
 /**
  * Observe: every configured facet of every product, products in parallel (bounded), the facets
  * of one product one after the other. A facet that cannot be observed is recorded with its
- * error; it never stops the others. Read-only.
+ * error; it never stops the others. Read-only; `onObserved` hears of each product as it is done.
  */
 export async function observeProducts(
   products: Product[],
   context: ObserveContext,
   concurrency: number,
+  onObserved?: (product: Product, observation: ProductObservation) => void,
 ): Promise<Map<string, ProductObservation>> {
   const queue = new PQueue({ concurrency });
   const observations = new Map<string, ProductObservation>();
   await Promise.all(
     products.map((product) =>
       queue.add(async () => {
-        observations.set(product.id, await observeProduct(product, context));
+        const observation = await observeProduct(product, context);
+        observations.set(product.id, observation);
+        onObserved?.(product, observation);
       }),
     ),
   );

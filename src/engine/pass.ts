@@ -3,14 +3,16 @@ import { resolveRepoUrl } from '../backends/git/remote.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
 import type { Product } from '../fleet/model.js';
-import type { Condition, Decision, StateStore } from '../store/store.js';
+import { redactor } from '../log/redact.js';
+import type { Condition, Decision, JournalEntry, StateStore } from '../store/store.js';
 import type { GatedAction } from './action.js';
 import { ACTUATORS } from './actuators.js';
 import { canonicalJson } from './canonical.js';
 import { productConditions } from './conditions.js';
-import { type ExecutedAction, executePlan } from './execute.js';
+import { gateProductEarly } from './early.js';
+import { type ExecutedAction, Executor } from './execute.js';
 import type { ObserveContext, ProductObservation } from './facet.js';
-import { type GatingInput, gatePlan, gateSubject, runnableIds } from './gate.js';
+import { constitutionRevision, type GatingInput, gatePlan, gateSubject, runnableIds } from './gate.js';
 import type { LoopState } from './loop-state.js';
 import { observeProducts } from './observe.js';
 import { proposeActions } from './plan.js';
@@ -33,6 +35,12 @@ export interface PassOptions {
   now: Date;
   /** Delay before retrying an action after its n-th transient failure; default `backoffDelayMs`. */
   backoff?: (attempts: number) => number;
+  /**
+   * Act on each product as soon as it is observed (gateProductEarly), while the rest of the fleet
+   * is observed; the whole plan then runs what was held back. A loop's passes do; a dry run and
+   * the apply of a saved plan never do.
+   */
+  stream?: boolean;
 }
 
 /** A saved plan no longer matches what re-observation plans: it is not applied. */
@@ -58,8 +66,19 @@ export interface PassResult {
  * status. Level-triggered: it starts from what it observes, never from what it remembers doing.
  */
 export async function reconcilePass(options: PassOptions): Promise<PassResult> {
-  const plan = await computePlan(options);
   const { runtime, dryRun } = options;
+  const streaming = options.stream === true && !dryRun && options.expectPlanId === undefined;
+  const executor = streaming ? newExecutor(runtime, options) : undefined;
+  // The journal as it was before the actions started early: the plan is made of the same
+  // observations, and must see the journal those observations go with (else a build triggered
+  // early, with no build observed, would look like a build that vanished and be triggered again).
+  const before = new Map<string, JournalEntry | undefined>();
+  const onObserved = executor
+    ? (product: Product, observation: ProductObservation) =>
+        actEarly(runtime, executor, before, product, observation, options.now)
+    : undefined;
+  const journal = (key: string) => (before.has(key) ? before.get(key) : runtime.store.journalEntry(key));
+  const plan = await computePlan({ ...options, onObserved, journal });
   if (options.expectPlanId !== undefined && plan.plan.id !== options.expectPlanId) {
     throw new StalePlanError(options.expectPlanId, plan.plan.id);
   }
@@ -67,10 +86,22 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     return { plan: plan.plan, observations: plan.observations, executed: [], conditions: new Map() };
   const store = runtime.store;
   store.savePlan(plan.plan.id, plan.plan, options.now);
-  recordDecisions(runtime, plan.plan, plan.observations, options.now);
-  const executed = await executePlan({
-    plan: plan.plan,
-    store,
+  recordDecisions(runtime, plan.plan.actions, plan.plan.constitutionRevision, plan.observations, options.now);
+  const run = executor ?? newExecutor(runtime, options);
+  // What already runs (acted on early) is handed in as runnable, so that what waits on it runs after it.
+  run.submit(
+    plan.plan.actions.map((action) => (run.has(action.id) ? { ...action, blockedBy: [] } : action)),
+    plan.plan.id,
+  );
+  const executed = await run.finish();
+  forgetPushedHeads(runtime, executed);
+  const conditions = writeConditions(store, plan.plan, options.now);
+  return { plan: plan.plan, observations: plan.observations, executed, conditions };
+}
+
+function newExecutor(runtime: Runtime, options: PassOptions): Executor {
+  return new Executor({
+    store: runtime.store,
     context: { ...runtime, now: () => new Date() },
     actuators: ACTUATORS,
     runId: options.runId,
@@ -78,9 +109,49 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
     perBackend: runtime.perBackend,
     backoff: options.backoff,
   });
-  forgetPushedHeads(runtime, executed);
-  const conditions = writeConditions(store, plan.plan, options.now);
-  return { plan: plan.plan, observations: plan.observations, executed, conditions };
+}
+
+/**
+ * Starts a just-observed product's actions that its own observation already lets through,
+ * their decisions recorded first. Whatever goes wrong here is left to the whole plan.
+ */
+function actEarly(
+  runtime: Runtime,
+  executor: Executor,
+  before: Map<string, JournalEntry | undefined>,
+  product: Product,
+  observation: ProductObservation,
+  now: Date,
+): void {
+  try {
+    const gated = gateProductEarly(runtime, product, observation, now);
+    const runnable = runnableIds(gated);
+    if (runnable.size === 0) return;
+    const revision = constitutionRevision(runtime.fleet);
+    const observations = new Map([[product.id, observation]]);
+    const starting = gated.filter((action) => runnable.has(action.id));
+    recordDecisions(runtime, starting, revision, observations, now);
+    for (const action of starting)
+      before.set(action.idempotencyKey, runtime.store.journalEntry(action.idempotencyKey));
+    executor.submit(gated, null);
+  } catch (error) {
+    runtime.logger.warn(
+      { product: product.id, err: redactor.redactText(String(error)) },
+      'could not act before the whole plan; the plan will',
+    );
+  }
+}
+
+/**
+ * Products observed at once: reads, so more of them than actions at once (`reconcile.concurrency`)
+ * — as Argo CD runs more status processors than operation processors. Observing is mostly waiting
+ * on servers (a Jenkins busy with builds answers late), and a pass lasts as long as its slowest
+ * observations, one batch after another.
+ */
+export const OBSERVE_CONCURRENCY_FACTOR = 4;
+
+export function observeConcurrency(runtime: Pick<Runtime, 'fleet'>): number {
+  return OBSERVE_CONCURRENCY_FACTOR * (runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4);
 }
 
 /** A loop's branch heads, read at most every few seconds (HeadsCache). */
@@ -100,7 +171,11 @@ function forgetPushedHeads(runtime: Runtime, executed: ExecutedAction[]): void {
 
 /** Observe (or read the cache), propose and gate: the plan, with nothing executed or written but the cache. */
 export async function computePlan(
-  options: PassOptions,
+  options: PassOptions & {
+    onObserved?: (product: Product, observation: ProductObservation) => void;
+    /** How planning reads the journal; the store's journal by default. */
+    journal?: (idempotencyKey: string) => JournalEntry | undefined;
+  },
 ): Promise<{ plan: Plan; observations: Map<string, ProductObservation> }> {
   const { runtime, now } = options;
   const products = selectProducts(runtime, options.product);
@@ -112,7 +187,8 @@ export async function computePlan(
     : await observeProducts(
         toObserve,
         { ...runtime, now, heads: runtime.loop ? rememberedHeads(runtime.loop) : undefined },
-        runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
+        observeConcurrency(runtime),
+        options.onObserved,
       );
   if (!options.cachedObservations && !options.dryRun) cacheObservations(runtime.store, observations, now);
   for (const product of products) {
@@ -122,7 +198,7 @@ export async function computePlan(
   const scoped = options.product
     ? { ...runtime.fleet, products: new Map(products.map((p) => [p.id, p])), shapeToken: undefined }
     : runtime.fleet;
-  const journal = (key: string) => runtime.store.journalEntry(key);
+  const journal = options.journal ?? ((key: string) => runtime.store.journalEntry(key));
   const approvals = (targets: string[]) => runtime.store.approvals(targets);
   const common = { fleet: scoped, observations, orphans, now, dryRun: options.dryRun, journal, approvals };
   const loop = runtime.loop;
@@ -241,15 +317,16 @@ function cachedObservations(store: StateStore, products: Product[]): Map<string,
 /** A decision log entry per gated action: action, inputs hash, constitution revision, verdict; one commit. */
 function recordDecisions(
   runtime: Runtime,
-  plan: Plan,
-  observations: Map<string, ProductObservation>,
+  actions: readonly GatedAction[],
+  constitutionRevision: string,
+  observations: ReadonlyMap<string, ProductObservation>,
   now: Date,
 ): void {
   const decisions: Decision[] = [];
   const fingerprints = new Map<string, string>();
-  for (const action of plan.actions) {
+  for (const action of actions) {
     // One entry per action and distinct verdict: a loop re-planning every few minutes does not repeat itself.
-    const fingerprint = `${plan.constitutionRevision}\u0000${canonicalJson(action.verdict)}`;
+    const fingerprint = `${constitutionRevision}\u0000${canonicalJson(action.verdict)}`;
     const known = runtime.loop?.decisions.get(action.id) ?? lastDecision(runtime, action.id);
     if (known === fingerprint) continue;
     const subject = gateSubject(runtime.fleet, action, observations.get(action.product));
@@ -257,8 +334,8 @@ function recordDecisions(
       actionId: action.id,
       product: action.product,
       kind: action.kind,
-      inputsHash: gateInputsHash(subject, plan.constitutionRevision, now),
-      constitutionRevision: plan.constitutionRevision,
+      inputsHash: gateInputsHash(subject, constitutionRevision, now),
+      constitutionRevision,
       verdict: action.verdict,
       at: now.toISOString(),
     });

@@ -70,6 +70,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         product: options.product,
         now: now(),
         backoff,
+        stream: true,
       });
       executed.push(...last.executed);
       options.onPass?.(last, pass);
