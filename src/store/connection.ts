@@ -9,10 +9,11 @@ export const BUSY_TIMEOUT_MS = 10_000;
 /**
  * Opens the SQLite file with the settings the store relies on:
  * - WAL: readers (a CLI `status`, `audit`) never block the reconciler's writes, nor it them.
- * - synchronous=FULL: each commit is fsynced before it returns. WAL with NORMAL already survives a
+ * - synchronous=FULL: a commit is fsynced before it returns. WAL with NORMAL already survives a
  *   killed process (committed pages sit in the OS cache), but not a power cut, and the journal's
  *   promise — the intent of a publish is on disk before the publish runs — must hold then too.
- *   The cost is one fsync per commit; a pass commits tens of rows, its actions take seconds.
+ *   Commits that can wait for the next fsync ask for it (`writeTransaction`'s `lazy`): a pass of
+ *   hundreds of actions fsyncs its intents, not every outcome, decision and condition as well.
  * - busy_timeout: a second process (`approve` while `reconcile` runs) waits for the lock.
  * - foreign_keys=ON, so any later schema step that declares references gets them enforced.
  */
@@ -64,9 +65,23 @@ function cacheStatements(db: Database.Database): void {
   }) as Database.Database['prepare'];
 }
 
-/** Runs `fn` in an IMMEDIATE transaction: the write lock is taken at BEGIN, so a busy database waits
- * for `busy_timeout` instead of failing when a read turns into a write. */
-export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+/**
+ * Runs `fn` in an IMMEDIATE transaction: the write lock is taken at BEGIN, so a busy database waits
+ * for `busy_timeout` instead of failing when a read turns into a write. A `lazy` commit is not
+ * fsynced (synchronous=NORMAL for it): it survives a killed process like every commit, and a
+ * power cut once the next durable commit is on disk — WAL frames reach the disk in order, and
+ * that commit's fsync carries the earlier ones. For what the next durable commit may wait for:
+ * an outcome, a decision, an observation, a plan, conditions.
+ */
+export function writeTransaction<T>(db: Database.Database, fn: () => T, options: { lazy?: boolean } = {}): T {
   if (db.inTransaction) return fn();
+  const mode = options.lazy === true ? 'NORMAL' : 'FULL';
+  if (SYNC_MODE.get(db) !== mode) {
+    db.pragma(`synchronous = ${mode}`);
+    SYNC_MODE.set(db, mode);
+  }
   return db.transaction(fn).immediate();
 }
+
+/** The synchronous mode each connection is in (FULL from openDatabase). */
+const SYNC_MODE = new WeakMap<Database.Database, 'FULL' | 'NORMAL'>();

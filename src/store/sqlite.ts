@@ -73,7 +73,8 @@ export class SqliteStore implements StateStore {
   }
 
   finishAction(idempotencyKey: string, outcome: ActionOutcome, now: Date): JournalEntry {
-    return this.#write(() => finishJournal(this.#db, idempotencyKey, outcome, now));
+    // A lost outcome is an intent without one, as when the process dies mid-action: it is re-observed.
+    return this.#writeLazily(() => finishJournal(this.#db, idempotencyKey, outcome, now));
   }
 
   /**
@@ -95,12 +96,12 @@ export class SqliteStore implements StateStore {
   }
 
   saveObservation(product: string, facet: string, value: unknown, observedAt: Date): void {
-    this.#write(() => upsertObservation(this.#db, product, facet, value, observedAt));
+    this.#writeLazily(() => upsertObservation(this.#db, product, facet, value, observedAt));
   }
 
   saveObservations(entries: { product: string; facet: string; value: unknown }[], observedAt: Date): void {
     if (entries.length === 0) return;
-    this.#write(() => {
+    this.#writeLazily(() => {
       for (const entry of entries)
         upsertObservation(this.#db, entry.product, entry.facet, entry.value, observedAt);
     });
@@ -111,7 +112,7 @@ export class SqliteStore implements StateStore {
   }
 
   savePlan(planId: string, plan: unknown, createdAt: Date): void {
-    this.#write(() => insertPlan(this.#db, planId, plan, createdAt));
+    this.#writeLazily(() => insertPlan(this.#db, planId, plan, createdAt));
   }
 
   plan(planId: string): unknown | undefined {
@@ -136,12 +137,12 @@ export class SqliteStore implements StateStore {
   }
 
   setConditions(product: string, conditions: Condition[]): void {
-    this.#write(() => replaceConditions(this.#db, product, conditions));
+    this.#writeLazily(() => replaceConditions(this.#db, product, conditions));
   }
 
   setConditionsOf(conditions: ReadonlyMap<string, Condition[]>): void {
     if (conditions.size === 0) return;
-    this.#write(() => {
+    this.#writeLazily(() => {
       for (const [product, list] of conditions) replaceConditions(this.#db, product, list);
     });
   }
@@ -152,7 +153,8 @@ export class SqliteStore implements StateStore {
 
   recordDecisions(decisions: readonly Decision[]): void {
     if (decisions.length === 0) return;
-    this.#write(() => {
+    // Carried to disk by the intent of the action decided on, which comes after it.
+    this.#writeLazily(() => {
       for (const decision of decisions) insertDecision(this.#db, decision);
     });
   }
@@ -220,6 +222,11 @@ export class SqliteStore implements StateStore {
 
   #write<T>(fn: () => T): T {
     return writeTransaction(this.#db, fn);
+  }
+
+  /** A write the next durable one may carry to disk (see writeTransaction). */
+  #writeLazily<T>(fn: () => T): T {
+    return writeTransaction(this.#db, fn, { lazy: true });
   }
 }
 

@@ -110,7 +110,7 @@ export interface StateStore {
   journal(filter?: { product?: string; limit?: number }): JournalEntry[];
 
   saveObservation(product: string, facet: string, value: unknown, observedAt: Date): void;
-  /** Many observations in one commit (a pass's worth: one fsync, not one per product and facet). */
+  /** Many observations in one commit (a pass's worth, not one per product and facet). */
   saveObservations(entries: { product: string; facet: string; value: unknown }[], observedAt: Date): void;
   observation(product: string, facet: string): { value: unknown; observedAt: string } | undefined;
 
