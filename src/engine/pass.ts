@@ -202,7 +202,7 @@ export async function computePlan(
   const approvals = (targets: string[]) => runtime.store.approvals(targets);
   const common = { fleet: scoped, observations, orphans, now, dryRun: options.dryRun, journal, approvals };
   const loop = runtime.loop;
-  if (loop && !options.product && !options.observations) {
+  if (loop && !options.product) {
     const plan = loop.planner.plan({ ...common, changed: changedSince(loop, runtime, observations) });
     if (runtime.env.CODEMONKEYS_VERIFY_INCREMENTAL === '1') verifyIncremental(plan, common);
     return { plan, observations };

@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HEADS_TTL_MS } from '../backends/git/heads-cache.js';
 import { CodemonkeysError } from '../errors.js';
+import type { Fleet } from '../fleet/model.js';
 import { backoffDelayMs } from './backoff.js';
 import type { ExecutedAction } from './execute.js';
+import type { ProductObservation } from './facet.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
 import { newLoopState } from './loop-state.js';
@@ -54,6 +57,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let last: PassResult | undefined;
   let pass = 0;
   let failedObservations = 0;
+  const quiet = new QuietProducts();
   try {
     if (!options.dryRun) takeLease(first, runId, now());
     while (pass < options.maxPasses) {
@@ -63,22 +67,27 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           ? first
           : await openRuntime({ ...options, readOnly: options.dryRun, now: now(), store, loop });
       if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
+      const started = now();
+      const reused = quiet.reusable(runtime.fleet, started.getTime());
       last = await reconcilePass({
         runtime,
         runId,
         dryRun: options.dryRun,
         product: options.product,
-        now: now(),
+        now: started,
         backoff,
         stream: true,
+        observations: reused.size > 0 ? reused : undefined,
       });
+      quiet.remember(runtime.fleet, last, reused, started.getTime());
       executed.push(...last.executed);
       options.onPass?.(last, pass);
       if (options.once || options.dryRun) break;
       if (settled(last.plan, last.executed)) {
-        // Converged is said of fresh reads: a pass that used remembered heads is checked once more.
-        if (!loop.heads.servedRemembered()) break;
+        // Converged is said of fresh reads: a pass that used remembered heads or observations is checked once more.
+        if (!loop.heads.servedRemembered() && reused.size === 0) break;
         loop.heads.clear();
+        quiet.clear();
         continue;
       }
       failedObservations = retryableErrors(last.plan).length > 0 ? failedObservations + 1 : 0;
@@ -95,6 +104,67 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       next: 'stalled',
     });
   return { runId, passes: pass, converged: settled(last.plan, last.executed), last, executed };
+}
+
+/** Blockers that time alone never lifts. */
+const STILL: ReadonlySet<string> = new Set(['denied', 'awaiting-approval', 'failed', 'suspended']);
+
+/**
+ * Products that need no look until something changes: in the last pass nothing was planned for
+ * them that could run (only what waits on a person), no facet waited on anything (a build running) or failed to be observed. While builds of
+ * other products run, a loop's passes come every second or so; re-observing hundreds of settled
+ * products each time is work for the servers and no news. Such a product's observation is reused
+ * for up to HEADS_TTL_MS (the freshness a loop already grants branch heads), while its manifest
+ * and the fleet's settings are the same objects the loader gave before (unchanged). The loop
+ * never calls a fleet converged on reused observations: it looks at everything once more first.
+ */
+class QuietProducts {
+  #fleet: Fleet | undefined;
+  readonly #quiet = new Map<string, { observation: ProductObservation; at: number }>();
+
+  reusable(fleet: Fleet, now: number): Map<string, ProductObservation> {
+    const reused = new Map<string, ProductObservation>();
+    if (!this.#fleet || this.#fleet.fleet !== fleet.fleet) return reused;
+    for (const [id, { observation, at }] of this.#quiet) {
+      if (now - at < HEADS_TTL_MS && fleet.products.get(id) === this.#fleet.products.get(id))
+        reused.set(id, observation);
+    }
+    return reused;
+  }
+
+  remember(
+    fleet: Fleet,
+    result: PassResult,
+    reused: ReadonlyMap<string, ProductObservation>,
+    at: number,
+  ): void {
+    // A product whose actions all wait on a person (approval, a rule's denial, a stalled failure) is quiet too.
+    const acting = new Set(
+      result.plan.actions
+        .filter(
+          (action) => action.blockedBy.length === 0 || !action.blockedBy.every((b) => STILL.has(b.type)),
+        )
+        .map((action) => action.product),
+    );
+    const kept = new Map(this.#quiet);
+    this.#quiet.clear();
+    this.#fleet = fleet;
+    for (const status of result.plan.products) {
+      const observation = result.observations.get(status.product);
+      if (!observation || acting.has(status.product)) continue;
+      const waiting = Object.values(status.facets).some(
+        (facet) => facet.state === 'error' || facet.requeueAfterMs !== undefined,
+      );
+      if (waiting) continue;
+      const since = reused.has(status.product) ? (kept.get(status.product)?.at ?? at) : at;
+      this.#quiet.set(status.product, { observation, at: since });
+    }
+  }
+
+  clear(): void {
+    this.#quiet.clear();
+    this.#fleet = undefined;
+  }
 }
 
 /**
@@ -131,7 +201,18 @@ function backingOff(plan: Plan): number[] {
   return until;
 }
 
-/** Soon after acting; else when a build may have moved, a backoff ends, an observation is retried; at most 5 s. */
+/** How long the loop waits at least before looking at what runs again (a build queued or running). */
+export const MIN_POLL_MS = 250;
+/** The loop looks at what runs about this often a second at most, over all products (a request each on Jenkins). */
+export const POLLS_PER_SECOND = 50;
+
+/**
+ * Soon after acting; else when a build may have moved, a backoff ends, an observation is retried;
+ * at most 5 s. What runs is looked at again after its facet's `requeueAfterMs`, sooner when few
+ * things run: the next pass looks only at those (QuietProducts), so the wait is sized to keep
+ * the looks under POLLS_PER_SECOND — the last builds of a fleet are seen done within a quarter
+ * second, and hundreds of running builds are not polled every second.
+ */
 function requeueDelay(
   plan: Plan,
   executed: ExecutedAction[],
@@ -139,9 +220,15 @@ function requeueDelay(
   retryObservationMs: number | undefined,
 ): number {
   if (executed.length > 0) return 200;
-  const delays = plan.products.flatMap((product) =>
-    Object.values(product.facets).map((facet) => facet.requeueAfterMs ?? Number.POSITIVE_INFINITY),
-  );
+  const delays: number[] = [];
+  const running = plan.products.flatMap((product) => {
+    const waits = Object.values(product.facets).flatMap((facet) =>
+      facet.requeueAfterMs === undefined ? [] : [facet.requeueAfterMs],
+    );
+    return waits.length > 0 ? [Math.min(...waits)] : [];
+  });
+  if (running.length > 0)
+    delays.push(Math.min(Math.max(MIN_POLL_MS, (running.length * 1000) / POLLS_PER_SECOND), ...running));
   if (retryObservationMs !== undefined) delays.push(retryObservationMs);
   for (const until of backingOff(plan)) delays.push(until - now.getTime());
   return Math.max(0, Math.min(5_000, ...delays));

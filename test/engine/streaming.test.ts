@@ -75,6 +75,35 @@ describe('a loop pass acts on each product as soon as it is observed', () => {
   });
 });
 
+describe('a loop waiting on builds', () => {
+  it('looks again only at what runs, and at everything once before calling the fleet converged', async () => {
+    const slow = { ...product(0), steps: ['sleep 2'] };
+    const { repo, folder } = await fleetOf([slow, product(1), product(2)], 2);
+    jenkins.resetRequestLog();
+    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken);
+    expect(result.converged).toBe(true);
+    const looks = (name: string) =>
+      jenkins.requests.filter(
+        (request) =>
+          request.method === 'GET' && request.path === `/job/${folder}/job/acme/job/${name}/api/json`,
+      ).length;
+    // p0 is looked at every pass (and once by its trigger); p1 and p2 once their builds were seen done, and in the last pass.
+    expect(result.passes).toBeGreaterThan(4);
+    expect(looks('p0')).toBe(result.passes + 1);
+    expect(looks('p1')).toBeLessThan(looks('p0') - 1);
+    expect(looks('p2')).toBeLessThan(looks('p0') - 1);
+    // The last pass looked at everything.
+    const last = jenkins.requests.at(-1);
+    expect(last?.method).toBe('GET');
+    expect(
+      jenkins.requests
+        .slice(-3)
+        .map((request) => request.path.split('/job/').at(-1)?.split('/')[0])
+        .sort(),
+    ).toEqual(['p0', 'p1', 'p2']);
+  });
+});
+
 describe('gateProductEarly', () => {
   const missing: ProductObservation = {
     product: 'acme/p0',
