@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,12 @@ describe('localBranchHeads', () => {
     await git(work, 'worktree', 'add', '-q', join(dir, 'linked'), 'feature/x');
     expect(await localBranchHeads(join(dir, 'linked'), ['main'])).toBeUndefined();
     mkdirSync(join(bare, 'reftable'));
+    expect(await localBranchHeads(bare, ['main'])).toBeUndefined();
+  });
+
+  it('notices a repository it read before is gone, and leaves it to git to say so', async () => {
+    expect(await localBranchHeads(bare, ['main', 'absent'])).toEqual(new Map([['main', main]]));
+    rmSync(bare, { recursive: true, force: true });
     expect(await localBranchHeads(bare, ['main'])).toBeUndefined();
   });
 

@@ -21,8 +21,31 @@ export async function localBranchHeads(
   if (!branches.every(plainBranchName)) return undefined;
   const path = localPath(repoUrl);
   if (path === undefined) return undefined;
-  const gitDir = await gitDirOf(path);
+  const known = GIT_DIRS.get(path);
+  const gitDir = known ?? (await gitDirOf(path));
   if (gitDir === undefined) return undefined;
+  const heads = await readHeads(gitDir, branches);
+  // A remembered repository that seems to lack a branch: is it still there (removed, moved)?
+  const missing = heads === undefined || heads.size < branches.length;
+  if (known !== undefined && missing && !(await isFile(join(known, 'HEAD')))) {
+    GIT_DIRS.delete(path);
+    return localBranchHeads(repoUrl, branches);
+  }
+  if (heads !== undefined && known === undefined) {
+    if (GIT_DIRS.size >= GIT_DIRS_MAX) GIT_DIRS.delete(GIT_DIRS.keys().next().value as string);
+    GIT_DIRS.set(path, gitDir);
+  }
+  return heads;
+}
+
+/** Git directories found for paths, so that a loop's passes do not look for them again (five stats each). */
+const GIT_DIRS = new Map<string, string>();
+const GIT_DIRS_MAX = 10_000;
+
+async function readHeads(
+  gitDir: string,
+  branches: readonly string[],
+): Promise<Map<string, string> | undefined> {
   const heads = new Map<string, string>();
   let packed: Map<string, string> | undefined;
   for (const branch of branches) {
@@ -49,7 +72,7 @@ export async function localBranchHeads(
  */
 export async function localGitDir(repoUrl: string): Promise<string | undefined> {
   const path = localPath(repoUrl);
-  return path === undefined ? undefined : gitDirOf(path);
+  return path === undefined ? undefined : (GIT_DIRS.get(path) ?? gitDirOf(path));
 }
 
 const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;

@@ -14,6 +14,22 @@ import {
 const LOG_TAIL_BYTES = 4096;
 
 /**
+ * The hash of the job a product's spec gives (jobConfigHash), once per product object: the
+ * loader hands the same object back while its manifest is unchanged, and a loop's passes would
+ * otherwise render each product's Jenkinsfile and config.xml again every time they look.
+ */
+function wantedJobHash(product: Product): string {
+  let hash = JOB_HASHES.get(product);
+  if (hash === undefined) {
+    hash = jobConfigHash(product, renderJenkinsfile(product));
+    JOB_HASHES.set(product, hash);
+  }
+  return hash;
+}
+
+const JOB_HASHES = new WeakMap<Product, string>();
+
+/**
  * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional
  * top folder), built with the parameters REPO_URL, BRANCH and COMMIT. A commit's build is found
  * by its COMMIT parameter, in the job's recent builds or, before it starts, in the queue — so a
@@ -43,7 +59,7 @@ export class JenkinsCi implements CiBackend {
     const path = this.jobPath(product.id);
     const job = await this.#api.job(path);
     if (job === undefined) return { job: 'missing', build: undefined };
-    const wanted = jobConfigHash(product, renderJenkinsfile(product));
+    const wanted = wantedJobHash(product);
     return {
       job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
       build: await this.#buildOf(product.id, commit, path, job, product.manifest.spec.build?.steps),
