@@ -65,6 +65,11 @@ export interface Facet<O = unknown> {
   readonly name: FacetName;
   /** Whether the product's spec asks for this facet at all. */
   configured(product: Product): boolean;
+  /**
+   * Its observation runs programs on this machine (ansible-playbook, tofu): at most
+   * `reconcile.concurrency` of those at once, not the larger limit of observations (observe.ts).
+   */
+  readonly runsLocalProcesses?: boolean;
   /** Reads the facet's current state from the world. */
   observe(product: Product, context: ObserveContext): Promise<O>;
   /** One word for constitution `when.observed` conditions (build: green, red, running, none). */

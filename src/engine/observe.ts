@@ -6,9 +6,19 @@ import { redactor } from '../log/redact.js';
 import type { FacetObservation, ObserveContext, ProductObservation } from './facet.js';
 
 /**
- * Observe: every configured facet of every product, products in parallel (bounded), the facets
- * of one product one after the other. A facet that cannot be observed is recorded with its
- * error; it never stops the others. Read-only; `onObserved` hears of each product as it is done.
+ * Products observed at once per action at once (`reconcile.concurrency`): observations are reads,
+ * mostly spent waiting on servers (a Jenkins busy with builds answers late), and a pass lasts as
+ * long as its slowest observations, one batch after another — as Argo CD runs more status
+ * processors than operation processors. Facets whose observation runs programs on this machine
+ * (`runsLocalProcesses`: ansible-playbook, tofu) stay within `reconcile.concurrency` themselves.
+ */
+export const OBSERVE_CONCURRENCY_FACTOR = 4;
+
+/**
+ * Observe: every configured facet of every product, products in parallel (bounded: see
+ * OBSERVE_CONCURRENCY_FACTOR), the facets of one product one after the other. A facet that cannot
+ * be observed is recorded with its error; it never stops the others. Read-only; `onObserved`
+ * hears of each product as it is done.
  */
 export async function observeProducts(
   products: Product[],
@@ -16,12 +26,14 @@ export async function observeProducts(
   concurrency: number,
   onObserved?: (product: Product, observation: ProductObservation) => void,
 ): Promise<Map<string, ProductObservation>> {
-  const queue = new PQueue({ concurrency });
+  const queue = new PQueue({ concurrency: OBSERVE_CONCURRENCY_FACTOR * concurrency });
+  const processes = new PQueue({ concurrency });
   const observations = new Map<string, ProductObservation>();
   await Promise.all(
     products.map((product) =>
       queue.add(async () => {
-        const observation = await observeProduct(product, context);
+        const limit = <T>(run: () => Promise<T>) => processes.add(run) as Promise<T>;
+        const observation = await observeProduct(product, context, limit);
         observations.set(product.id, observation);
         onObserved?.(product, observation);
       }),
@@ -30,13 +42,18 @@ export async function observeProducts(
   return observations;
 }
 
-export async function observeProduct(product: Product, context: ObserveContext): Promise<ProductObservation> {
+export async function observeProduct(
+  product: Product,
+  context: ObserveContext,
+  withinProcessLimit: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
+): Promise<ProductObservation> {
   const observation: ProductObservation = { product: product.id, facets: {} };
   for (const facet of FACETS.values()) {
     if (!facet.configured(product)) continue;
     let result: FacetObservation;
     try {
-      const value = await facet.observe(product, context);
+      const observe = () => facet.observe(product, context);
+      const value = await (facet.runsLocalProcesses ? withinProcessLimit(observe) : observe());
       result = { ok: true, value, observedAt: context.now.toISOString() };
     } catch (error) {
       result = { ok: false, error: describe(error), observedAt: context.now.toISOString() };

@@ -142,18 +142,6 @@ function actEarly(
   }
 }
 
-/**
- * Products observed at once: reads, so more of them than actions at once (`reconcile.concurrency`)
- * — as Argo CD runs more status processors than operation processors. Observing is mostly waiting
- * on servers (a Jenkins busy with builds answers late), and a pass lasts as long as its slowest
- * observations, one batch after another.
- */
-export const OBSERVE_CONCURRENCY_FACTOR = 4;
-
-export function observeConcurrency(runtime: Pick<Runtime, 'fleet'>): number {
-  return OBSERVE_CONCURRENCY_FACTOR * (runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4);
-}
-
 /** A loop's branch heads, read at most every few seconds (HeadsCache). */
 function rememberedHeads(loop: LoopState): ObserveContext['heads'] {
   return (repoUrl, branches) => loop.heads.heads(repoUrl, branches);
@@ -187,7 +175,7 @@ export async function computePlan(
     : await observeProducts(
         toObserve,
         { ...runtime, now, heads: runtime.loop ? rememberedHeads(runtime.loop) : undefined },
-        observeConcurrency(runtime),
+        runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
         options.onObserved,
       );
   if (!options.cachedObservations && !options.dryRun) cacheObservations(runtime.store, observations, now);

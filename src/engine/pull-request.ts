@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { canonicalJson } from './canonical.js';
 import type { ProductObservation } from './facet.js';
 import { observeProducts } from './observe.js';
-import { computePlan, observeConcurrency } from './pass.js';
+import { computePlan } from './pass.js';
 import { compareConstitutions, compareManifests, comparePlans, type PullRequestView } from './pr-view.js';
 import { openRuntime } from './runtime.js';
 
@@ -48,7 +48,7 @@ export async function buildPullRequestView(options: PullRequestOptions): Promise
     now: options.now,
   });
   try {
-    const concurrency = observeConcurrency(runtime);
+    const concurrency = runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
     const headObserved = head.fleet
       ? await observeProducts(
           [...head.fleet.products.values()],

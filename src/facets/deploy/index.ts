@@ -5,6 +5,7 @@ import { deployState, planDeploy } from './plan.js';
 /** deploy: each environment runs the wanted release, as its playbook's check mode sees it. */
 export const deployFacet: Facet<DeployObservation> = {
   name: 'deploy',
+  runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.deploy !== undefined,
   observe: observeDeploy,
   state: deployState,

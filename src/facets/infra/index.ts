@@ -5,6 +5,7 @@ import { infraState, planInfra } from './plan.js';
 /** infra: no drift between the product's OpenTofu module and the real infrastructure. */
 export const infraFacet: Facet<InfraObservation> = {
   name: 'infra',
+  runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.infra !== undefined,
   observe: observeInfra,
   state: infraState,
