@@ -115,9 +115,13 @@ export async function branchHeads(
   repoUrl: string,
   branches: readonly string[],
 ): Promise<Map<string, string>> {
+  refuseOptionLikeRefs(repoUrl, branches);
+  return (await localBranchHeads(repoUrl, branches)) ?? remoteBranchHeads(repoUrl, branches);
+}
+
+function refuseOptionLikeRefs(repoUrl: string, branches: readonly string[]): void {
   refuseOptionLike('repository URL', repoUrl);
   for (const branch of branches) refuseOptionLike('branch', branch);
-  return (await localBranchHeads(repoUrl, branches)) ?? remoteBranchHeads(repoUrl, branches);
 }
 
 /** `branchHeads` through `git ls-remote` only, whatever the URL. */
@@ -125,8 +129,7 @@ export async function remoteBranchHeads(
   repoUrl: string,
   branches: readonly string[],
 ): Promise<Map<string, string>> {
-  refuseOptionLike('repository URL', repoUrl);
-  for (const branch of branches) refuseOptionLike('branch', branch);
+  refuseOptionLikeRefs(repoUrl, branches);
   const refs = new Map(branches.map((branch) => [`refs/heads/${branch}`, branch]));
   const args = ['ls-remote', '--end-of-options', repoUrl, ...refs.keys()];
   const result = await runGit(args);
