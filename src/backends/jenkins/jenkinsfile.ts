@@ -56,8 +56,21 @@ export const JOB_PARAMETERS: readonly { name: string; description: string }[] = 
  * the same spec gives the same text byte for byte.
  * Throws a CodemonkeysError: `NoBuild` (the spec has no build block), `UnrenderableStep` or
  * `UnrenderableEnv` (a text Groovy and the shell cannot carry, see groovyTripleQuoted).
+ * Rendered once per product object: the loader hands the same object back while its manifest is
+ * unchanged, and a loop's passes ask for every product's Jenkinsfile several times each.
  */
 export function renderJenkinsfile(product: Product): string {
+  let text = RENDERED.get(product);
+  if (text === undefined) {
+    text = render(product);
+    RENDERED.set(product, text);
+  }
+  return text;
+}
+
+const RENDERED = new WeakMap<Product, string>();
+
+function render(product: Product): string {
   const build = product.manifest.spec.build;
   if (!build) {
     throw new CodemonkeysError(`${product.id}: the spec has no build block, so there is no Jenkinsfile`, {

@@ -38,29 +38,16 @@ export async function observeJenkinsfile(
   repo: { url: string; head: string; proposalHead: string | undefined },
   mirrorDir: string,
 ): Promise<JenkinsfileObservation> {
-  const expected = generated(product);
+  const expected = renderJenkinsfile(product);
   // Files at a commit never change: the same heads and the same generated text compare the same.
-  const key = [repo.url, repo.head, repo.proposalHead ?? '', expected.hash].join('\u0000');
+  const key = [repo.url, repo.head, repo.proposalHead ?? '', textHash(expected)].join('\u0000');
   const known = SEEN.get(key);
   if (known) return known;
-  const observed = await compareJenkinsfile(product, expected.text, repo, mirrorDir);
+  const observed = await compareJenkinsfile(product, expected, repo, mirrorDir);
   if (SEEN.size >= SEEN_MAX) SEEN.delete(SEEN.keys().next().value as string);
   SEEN.set(key, observed);
   return observed;
 }
-
-/** A product's generated Jenkinsfile and its hash, once per product object (unchanged manifests keep theirs). */
-function generated(product: Product): { text: string; hash: string } {
-  let known = GENERATED.get(product);
-  if (!known) {
-    const text = renderJenkinsfile(product);
-    known = { text, hash: textHash(text) };
-    GENERATED.set(product, known);
-  }
-  return known;
-}
-
-const GENERATED = new WeakMap<Product, { text: string; hash: string }>();
 
 /** Comparisons already made in this process, oldest first (a pass of a big fleet repeats them all). */
 const SEEN = new Map<string, JenkinsfileObservation>();
