@@ -50,6 +50,7 @@ export function reloadChangedProducts(
       id,
       productOf(document, () => ({ id, file, manifest })),
     );
+    changedProducts.push(id);
   }
   const fleet: Fleet = {
     ...last.result.fleet,

@@ -106,6 +106,8 @@ describe('re-planning with caches', () => {
     const timeout = loadFleetFiles(files({ 'products/p2.yaml': p2.replace('5m', '7m') }), NOW, cache);
     expect(timeout.fleet?.shapeToken).toBe(first.fleet?.shapeToken);
     expect(timeout.fleet?.products.get('acme/p2')?.manifest.spec.build?.timeout).toBe('7m');
+    // The loop's incremental planner redoes exactly these products.
+    expect(timeout.changedProducts).toEqual(['acme/p2']);
     const rewired = loadFleetFiles(
       files({ 'products/p2.yaml': p2.replace('dependsOn: [acme/p1]', 'dependsOn: [acme/p0]') }),
       NOW,
