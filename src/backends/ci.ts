@@ -64,6 +64,11 @@ export interface CiBackend {
    * request while the build is known). Read-only.
    */
   observeJob?(product: Product, commit: string): Promise<JobObservation>;
+  /**
+   * A hint before a pass calls observeJob for these products, so the backend may read their jobs
+   * in fewer requests (Jenkins: a folder at once); `known` is every product that builds on it.
+   */
+  prepareJobs?(products: readonly Product[], known: readonly Product[]): void;
   /** Creates or updates the product's job to match the spec. */
   configureJob?(product: Product): Promise<'created' | 'updated' | 'unchanged'>;
   /** The newest build of this commit, if any; read-only, cheap enough to call every pass. */

@@ -70,6 +70,11 @@ export interface Facet<O = unknown> {
    * `reconcile.concurrency` of those at once, not the larger limit of observations (observe.ts).
    */
   readonly runsLocalProcesses?: boolean;
+  /**
+   * Told once per pass, before any observe, which products (those configured for the facet) the
+   * pass observes: a facet may start reads that serve many of them at once. Nothing is awaited.
+   */
+  prepare?(products: readonly Product[], context: ObserveContext): void;
   /** Reads the facet's current state from the world. */
   observe(product: Product, context: ObserveContext): Promise<O>;
   /** One word for constitution `when.observed` conditions (build: green, red, running, none). */

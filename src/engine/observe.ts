@@ -29,6 +29,12 @@ export async function observeProducts(
   const queue = new PQueue({ concurrency: OBSERVE_CONCURRENCY_FACTOR * concurrency });
   const processes = new PQueue({ concurrency });
   const observations = new Map<string, ProductObservation>();
+  for (const facet of FACETS.values()) {
+    facet.prepare?.(
+      products.filter((product) => facet.configured(product)),
+      context,
+    );
+  }
   await Promise.all(
     products.map((product) =>
       queue.add(async () => {

@@ -12,6 +12,8 @@ import {
 } from './job-config.js';
 
 const LOG_TAIL_BYTES = 4096;
+/** A folder is read whole when at least 1/FOLDER_READ_SHARE of its products are looked at (prepareJobs). */
+const FOLDER_READ_SHARE = 4;
 
 /**
  * The hash of the job a product's spec gives (jobConfigHash), once per product object: the
@@ -41,6 +43,8 @@ export class JenkinsCi implements CiBackend {
   readonly #folder: string | undefined;
   /** Folders made sure of (or being made sure of) by this object. */
   readonly #folders = new Map<string, Promise<void>>();
+  /** Jobs announced by prepareJobs, each to be taken once from its folder's one read. */
+  readonly #prepared = new Map<string, Promise<Map<string, JenkinsJob> | undefined>>();
 
   constructor(options: { api: JenkinsApi; folder?: string }) {
     this.#api = options.api;
@@ -57,13 +61,42 @@ export class JenkinsCi implements CiBackend {
    */
   async observeJob(product: Product, commit: string): Promise<JobObservation> {
     const path = this.jobPath(product.id);
-    const job = await this.#api.job(path);
+    const prepared = this.#prepared.get(product.id);
+    this.#prepared.delete(product.id);
+    const job = prepared ? (await prepared)?.get(path[path.length - 1] as string) : await this.#api.job(path);
     if (job === undefined) return { job: 'missing', build: undefined };
     const wanted = wantedJobHash(product);
     return {
       job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
       build: await this.#buildOf(product.id, commit, path, job, product.manifest.spec.build?.steps),
     };
+  }
+
+  /**
+   * Before a pass looks at these products (observeJob, each once): the jobs of a folder that holds
+   * many of them are read in one request (folderJobs) instead of one each. Worth it when at least
+   * two are looked at and at least a quarter of the folder's products (of `known`, every product
+   * that builds here; the org folders are Code Monkeys Ship's own), since the read returns them
+   * all: a pass that polls the few builds still running asks for those jobs alone. A job is taken
+   * from its folder's read once; a later look (another pass, a trigger's check) asks Jenkins anew.
+   */
+  prepareJobs(products: readonly Product[], known: readonly Product[]): void {
+    const folderOf = (product: Product) => this.jobPath(product.id).slice(0, -1).join('/');
+    const sizes = new Map<string, number>();
+    for (const product of known) sizes.set(folderOf(product), (sizes.get(folderOf(product)) ?? 0) + 1);
+    const byFolder = new Map<string, Product[]>();
+    for (const product of products) {
+      const looked = byFolder.get(folderOf(product)) ?? [];
+      looked.push(product);
+      byFolder.set(folderOf(product), looked);
+    }
+    for (const [folder, looked] of byFolder) {
+      if (looked.length < 2 || looked.length * FOLDER_READ_SHARE < (sizes.get(folder) ?? 0)) continue;
+      const read = this.#api.folderJobs(this.jobPath(looked[0]?.id ?? '').slice(0, -1));
+      // Each look awaits the read and hears its failure; a look that never comes must not leave it unhandled.
+      read.catch(() => undefined);
+      for (const product of looked) this.#prepared.set(product.id, read);
+    }
   }
 
   configureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {

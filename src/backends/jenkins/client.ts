@@ -192,23 +192,27 @@ export class JenkinsApi {
   async job(path: string[], limit = 20): Promise<JenkinsJob | undefined> {
     try {
       const job = (await this.#call('listing builds', () =>
-        this.#client.job.get({
-          name: jobName(path),
-          tree: `description,builds[${BUILD_TREE}]{0,${limit}},queueItem[id,actions[parameters[name,value]]]`,
-        } as never),
-      )) as {
-        description?: string | null;
-        builds?: RawBuild[];
-        queueItem?: { id: number; actions?: RawBuild['actions'] } | null;
-      };
-      const queued = job.queueItem;
-      return {
-        description: job.description ?? null,
-        builds: (job.builds ?? []).map(toBuild),
-        queueItem: queued
-          ? { id: queued.id, parameters: toBuild({ number: 0, url: '', actions: queued.actions }).parameters }
-          : null,
-      };
+        this.#client.job.get({ name: jobName(path), tree: jobTree(limit) } as never),
+      )) as RawJob;
+      return toJob(job);
+    } catch (error) {
+      if ((error as { reason?: string }).reason === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * What job() tells of every job in a folder, by name, in one request (the folder's `jobs`, each
+   * with the same tree as job()); undefined when the folder is gone. cloudbees-folder's
+   * AbstractFolder exports `jobs` (`@Exported getItems()`), and Stapler applies a tree and its
+   * ranges at any depth, so each job still loads only its newest `limit` builds.
+   */
+  async folderJobs(folder: string[], limit = 20): Promise<Map<string, JenkinsJob> | undefined> {
+    try {
+      const data = (await this.#call('listing the jobs of a folder', () =>
+        this.#client.job.get({ name: jobName(folder), tree: `jobs[name,${jobTree(limit)}]` } as never),
+      )) as { jobs?: (RawJob & { name: string })[] };
+      return new Map((data.jobs ?? []).map((job) => [job.name, toJob(job)]));
     } catch (error) {
       if ((error as { reason?: string }).reason === 'NotFound') return undefined;
       throw error;
@@ -294,6 +298,28 @@ async function fetchCrumb(client: JenkinsClient): Promise<Crumb> {
     if (statusOf(error) === 404) return { headerName: '', headerValue: '' };
     throw error;
   }
+}
+
+/** The tree of one look at a job (job(), folderJobs()). */
+function jobTree(limit: number): string {
+  return `description,builds[${BUILD_TREE}]{0,${limit}},queueItem[id,actions[parameters[name,value]]]`;
+}
+
+interface RawJob {
+  description?: string | null;
+  builds?: RawBuild[];
+  queueItem?: { id: number; actions?: RawBuild['actions'] } | null;
+}
+
+function toJob(job: RawJob): JenkinsJob {
+  const queued = job.queueItem;
+  return {
+    description: job.description ?? null,
+    builds: (job.builds ?? []).map(toBuild),
+    queueItem: queued
+      ? { id: queued.id, parameters: toBuild({ number: 0, url: '', actions: queued.actions }).parameters }
+      : null,
+  };
 }
 
 interface RawBuild {

@@ -24,6 +24,26 @@ export function ciOf(product: Product, context: Pick<ObserveContext, 'fleet'>): 
   return product.manifest.spec.build?.ci ?? context.fleet.fleet.manifest.spec.ci?.default ?? 'local';
 }
 
+/**
+ * Tells each CI backend which of its products' jobs the pass is about to look at (prepareJobs),
+ * with every product of the fleet that builds there.
+ */
+export function prepareBuilds(products: readonly Product[], context: ObserveContext): void {
+  const byBackend = new Map<CiBackendName, { looked: Product[]; known: Product[] }>();
+  const entry = (ci: CiBackendName) => {
+    const found = byBackend.get(ci) ?? { looked: [], known: [] };
+    byBackend.set(ci, found);
+    return found;
+  };
+  for (const product of products) entry(ciOf(product, context)).looked.push(product);
+  for (const product of context.fleet.products.values()) {
+    if (product.manifest.spec.build !== undefined) entry(ciOf(product, context)).known.push(product);
+  }
+  for (const [ci, { looked, known }] of byBackend) {
+    if (looked.length > 0) context.ci.get(ci)?.prepareJobs?.(looked, known);
+  }
+}
+
 /** Reads the branch head from the product repo and the build of that commit from its CI backend. */
 export async function observeBuild(product: Product, context: ObserveContext): Promise<BuildObservation> {
   const ci = ciOf(product, context);
