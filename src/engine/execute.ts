@@ -149,6 +149,8 @@ async function runOne(
         reason: 'NoActuator',
         next: 'stalled',
       });
+    // The intent is on disk before anything is done: after a power cut, the action is known to have maybe run.
+    await store.whenDurable();
     logger.info('action started');
     const result = await actuator(action, context);
     store.finishAction(action.idempotencyKey, { state: 'succeeded', result }, context.now());

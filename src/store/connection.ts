@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CodemonkeysError } from '../errors.js';
@@ -14,6 +15,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
  *   promise — the intent of a publish is on disk before the publish runs — must hold then too.
  *   Commits that can wait for the next fsync ask for it (`writeTransaction`'s `lazy`): a pass of
  *   hundreds of actions fsyncs its intents, not every outcome, decision and condition as well.
+ *   Intents themselves are lazy commits made durable by WalSync before their action runs: the
+ *   fsync happens off the event loop, one for all the actions that begin meanwhile.
  * - busy_timeout: a second process (`approve` while `reconcile` runs) waits for the lock.
  * - foreign_keys=ON, so any later schema step that declares references gets them enforced.
  */
@@ -85,3 +88,62 @@ export function writeTransaction<T>(db: Database.Database, fn: () => T, options:
 
 /** The synchronous mode each connection is in (FULL from openDatabase). */
 const SYNC_MODE = new WeakMap<Database.Database, 'FULL' | 'NORMAL'>();
+
+/**
+ * Makes the commits so far durable without holding the event loop: an fdatasync of the WAL file
+ * (`<db>-wal`) in libuv's thread pool, after commits made with synchronous=NORMAL — what
+ * synchronous=FULL would do inside each commit (SQLite syncs the WAL at commit in FULL, at
+ * checkpoints only in NORMAL; https://www.sqlite.org/pragma.html#pragma_synchronous), but one
+ * fdatasync serves every commit made before it started. Whoever asks while one runs gets the
+ * next, which starts when it ends: a sync that began before a commit's frames were written does
+ * not carry them. No WAL file (an in-memory or read-only state, or none written yet) has nothing to sync.
+ */
+export class WalSync {
+  readonly #path: string | undefined;
+  readonly #sync: (path: string) => Promise<void>;
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  constructor(walPath: string | undefined, sync: (path: string) => Promise<void> = datasyncFile) {
+    this.#path = walPath;
+    this.#sync = sync;
+  }
+
+  /** Resolves once every commit made before the call is on disk. */
+  request(): Promise<void> {
+    const path = this.#path;
+    if (path === undefined) return Promise.resolve();
+    if (this.#running === undefined) return this.#start(path);
+    this.#next ??= this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#next = undefined;
+        return this.#start(path);
+      });
+    return this.#next;
+  }
+
+  #start(path: string): Promise<void> {
+    const run = this.#sync(path).finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
+  }
+}
+
+/** fdatasync(2) of a file (any descriptor of it flushes its data); a missing file has nothing to flush. */
+async function datasyncFile(path: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Action } from '../engine/action.js';
 import { type AuditInput, insertAudit, listAudit, verifyAuditChain } from './audit.js';
 import { listConditions, replaceConditions } from './conditions.js';
-import { openDatabase, writeTransaction } from './connection.js';
+import { openDatabase, WalSync, writeTransaction } from './connection.js';
 import { insertApproval, insertDecision, listApprovals, listDecisions } from './governance.js';
 import {
   type ActionOutcome,
@@ -62,14 +62,21 @@ export function openStore(path: string, options: OpenStoreOptions = {}): SqliteS
 export class SqliteStore implements StateStore {
   readonly path: string;
   readonly #db: Database.Database;
+  readonly #wal: WalSync;
 
   constructor(db: Database.Database, path: string) {
     this.#db = db;
     this.path = path;
+    this.#wal = new WalSync(db.memory || db.readonly ? undefined : `${path}-wal`);
   }
 
   beginAction(action: Action, context: { planId: string | null; runId: string; now: Date }): BeginOutcome {
-    return this.#write(() => beginJournal(this.#db, action, context));
+    // Durable once whenDurable() resolves, which the executor awaits before the action runs.
+    return this.#writeLazily(() => beginJournal(this.#db, action, context));
+  }
+
+  whenDurable(): Promise<void> {
+    return this.#wal.request();
   }
 
   finishAction(idempotencyKey: string, outcome: ActionOutcome, now: Date): JournalEntry {

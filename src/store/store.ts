@@ -96,8 +96,17 @@ export interface ProductRecord {
 
 /** The reconciler's durable state. One SQLite file per fleet by default. */
 export interface StateStore {
-  /** Writes the intent of an action before it runs, unless its key already succeeded, is in flight or backs off. */
+  /**
+   * Writes the intent of an action before it runs, unless its key already succeeded, is in flight
+   * or backs off. The intent survives a killed process at once, a power cut once whenDurable()
+   * resolves: the action must not run before.
+   */
   beginAction(action: Action, context: { planId: string | null; runId: string; now: Date }): BeginOutcome;
+  /**
+   * Resolves once every write made so far is on disk (fsynced), without blocking the event loop
+   * meanwhile; actions begun side by side share one fsync.
+   */
+  whenDurable(): Promise<void>;
   /** Records the outcome of a started action; a failure records when to retry (null: stalled). */
   finishAction(
     idempotencyKey: string,

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, writeTransaction } from '../../src/store/connection.js';
+import { openDatabase, WalSync, writeTransaction } from '../../src/store/connection.js';
+import { openStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers/git.js';
+import { action, run } from './store-fixtures.js';
 
 describe('the state connection', () => {
   const cleanups: (() => void)[] = [];
@@ -43,5 +45,56 @@ describe('the state connection', () => {
       seen.push(row.k, ...(db.prepare(select).all() as { k: string }[]).map((inner) => inner.k));
     }
     expect(seen).toEqual(['a', 'a', 'b', 'b', 'a', 'b']);
+  });
+
+  it('syncs the WAL once for everyone who asked before a sync started, and again for who asked during it', async () => {
+    const synced: string[] = [];
+    const ends: (() => void)[] = [];
+    const wal = new WalSync('/state/state.db-wal', async (path) => {
+      synced.push(path);
+      await new Promise<void>((resolve) => ends.push(resolve));
+    });
+    const first = wal.request();
+    const during = [wal.request(), wal.request()];
+    expect(synced).toEqual(['/state/state.db-wal']);
+    let duringDone = false;
+    void Promise.all(during).then(() => {
+      duringDone = true;
+    });
+    ends.shift()?.();
+    await first;
+    // Those who asked while the first ran are served by a second sync, not the first.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(synced).toHaveLength(2);
+    expect(duringDone).toBe(false);
+    ends.shift()?.();
+    await Promise.all(during);
+    expect(synced).toHaveLength(2);
+    await expect(new WalSync(undefined).request()).resolves.toBeUndefined();
+  });
+
+  it('passes a failed sync on to whoever waits for it, and syncs again for the next', async () => {
+    let calls = 0;
+    const wal = new WalSync('/state/state.db-wal', async () => {
+      calls++;
+      if (calls === 1) throw new Error('EIO');
+    });
+    await expect(wal.request()).rejects.toThrow('EIO');
+    await expect(wal.request()).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
+  it('fdatasyncs the real WAL file of a store, before and after its first intent', async () => {
+    const { dir, cleanup } = tempDir('cm-connection-');
+    cleanups.push(cleanup);
+    const store = openStore(join(dir, 'state.db'));
+    cleanups.unshift(() => store.close());
+    await store.whenDurable();
+    expect(store.beginAction(action('k1'), run(0)).status).toBe('started');
+    await store.whenDurable();
+    // A second connection (another process would see the same) reads the intent.
+    const other = openStore(join(dir, 'state.db'), { readonly: true });
+    expect(other.journal().map((entry) => entry.state)).toEqual(['intent']);
+    other.close();
   });
 });
