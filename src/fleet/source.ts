@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
-import { CheckRepoActions, simpleGit } from 'simple-git';
+import { simpleGit } from 'simple-git';
 import { FleetSourceError } from '../errors.js';
 import { redactor } from '../log/redact.js';
 import { cacheDir } from '../paths.js';
@@ -48,32 +48,76 @@ export async function readFleetFiles(options: SourceOptions): Promise<FleetFiles
       reason: 'FleetNotFound',
     });
   }
-  const git = simpleGit(dir);
-  // checkIsRepo() asks "inside a work tree?", which a bare repository is not.
-  const inGit =
-    (await git.checkIsRepo().catch(() => false)) ||
-    (await git.checkIsRepo(CheckRepoActions.BARE).catch(() => false));
-  if (!inGit) {
+  const place = await gitPlace(dir);
+  if (place === undefined) {
     if (options.rev !== undefined)
       throw new FleetSourceError(`--rev needs a git repository, and ${options.fleet} is not in one`, {
         reason: 'NotAGitRepo',
       });
     return { source: dir, revision: null, dirty: false, files: await readDirectory(dir) };
   }
-  const bare = (await git.revparse(['--is-bare-repository'])).trim() === 'true';
-  const prefix = bare ? '' : (await git.revparse(['--show-prefix'])).trim();
-  if (bare || options.rev !== undefined) {
+  if (place.bare || options.rev !== undefined) {
     const revision = await resolveRevision(dir, options.rev ?? 'HEAD', options.fleet);
-    return { source: dir, revision, dirty: false, files: await readAtRevision(dir, revision, prefix) };
+    return {
+      source: dir,
+      revision,
+      dirty: false,
+      files: await readAtRevision(dir, revision, place.prefix),
+    };
   }
-  const revision = await resolveRevision(dir, 'HEAD', options.fleet).catch(() => null);
-  const status = await git.raw(['status', '--porcelain', '--untracked-files=all', '--', '.']);
-  return {
-    source: dir,
-    revision,
-    dirty: status.trim() !== '' || revision === null,
-    files: await readDirectory(dir),
-  };
+  const { revision, dirty } = await workTreeState(dir);
+  return { source: dir, revision, dirty, files: await readDirectory(dir) };
+}
+
+/**
+ * Whether a directory is in a git work tree or is a bare repository (undefined: neither, such as
+ * a plain folder or the inside of a `.git`), and its path below the work tree's root — one
+ * `git rev-parse`, which a loop pays every pass.
+ */
+async function gitPlace(dir: string): Promise<{ bare: boolean; prefix: string } | undefined> {
+  const result = await git(dir, [
+    'rev-parse',
+    '--is-inside-work-tree',
+    '--is-bare-repository',
+    '--show-prefix',
+  ]);
+  if (result.exitCode !== 0) return undefined;
+  const [inside, bare, prefix = ''] = result.stdout.split('\n');
+  if (inside !== 'true' && bare !== 'true') return undefined;
+  return { bare: bare === 'true', prefix: bare === 'true' ? '' : prefix.trim() };
+}
+
+/**
+ * The commit a work tree's HEAD names (null before the first commit) and whether the files under
+ * `dir` differ from it, tracked or not, in one `git status` (porcelain v2's `# branch.oid`
+ * header; https://git-scm.com/docs/git-status#_porcelain_format_version_2).
+ */
+async function workTreeState(dir: string): Promise<{ revision: string | null; dirty: boolean }> {
+  const result = await git(dir, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--', '.']);
+  if (result.exitCode !== 0) {
+    throw new FleetSourceError(`cannot read the state of the work tree ${dir}: ${result.stderr.trim()}`, {
+      reason: 'GitReadFailed',
+      next: 'transient',
+    });
+  }
+  let revision: string | null = null;
+  let dirty = false;
+  for (const line of result.stdout.split('\n')) {
+    const oid = /^# branch\.oid ([0-9a-f]{40}(?:[0-9a-f]{24})?)$/.exec(line);
+    if (oid) revision = oid[1] as string;
+    else if (line !== '' && !line.startsWith('# ')) dirty = true;
+  }
+  return { revision, dirty: dirty || revision === null };
+}
+
+/** git in a directory with arguments only, no prompt, nothing on stdin, never rejecting. */
+function git(dir: string, args: string[]) {
+  return execa('git', args, {
+    cwd: dir,
+    env: { GIT_TERMINAL_PROMPT: '0' },
+    stdin: 'ignore',
+    reject: false,
+  });
 }
 
 /** A value that git would read as an option is refused: manifest and CLI values never become flags. */
