@@ -1,5 +1,6 @@
 import { HeadsCache } from '../backends/git/heads-cache.js';
 import { LoadCache } from '../fleet/load-cache.js';
+import type { Condition } from '../store/store.js';
 import { IncrementalPlanner } from './incremental.js';
 import { PlanCache } from './plan-cache.js';
 
@@ -20,6 +21,8 @@ export interface LoopState {
   auditSeq: number;
   /** Branch heads read in the last few seconds (see HeadsCache). */
   heads: HeadsCache;
+  /** The status conditions the last pass left in the store, by product (undefined before the first pass). */
+  conditions?: Map<string, Condition[]>;
 }
 
 export function newLoopState(): LoopState {

@@ -95,7 +95,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   );
   const executed = await run.finish();
   forgetPushedHeads(runtime, executed);
-  const conditions = writeConditions(store, plan.plan, options.now);
+  const conditions = writeConditions(store, plan.plan, options.now, runtime.loop);
   return { plan: plan.plan, observations: plan.observations, executed, conditions };
 }
 
@@ -340,28 +340,55 @@ function lastDecision(runtime: Runtime, actionId: string): string | undefined {
   return fingerprint;
 }
 
-function writeConditions(store: StateStore, plan: Plan, now: Date): Map<string, Condition[]> {
+function writeConditions(
+  store: StateStore,
+  plan: Plan,
+  now: Date,
+  loop: LoopState | undefined,
+): Map<string, Condition[]> {
   const runnable = runnableIds(plan.actions);
   const byProduct = new Map<string, GatedAction[]>();
-  for (const action of plan.actions)
-    byProduct.set(action.product, [...(byProduct.get(action.product) ?? []), action]);
-  const previous = store.conditions();
+  for (const action of plan.actions) {
+    const actions = byProduct.get(action.product) ?? [];
+    actions.push(action);
+    byProduct.set(action.product, actions);
+  }
+  // A loop holds the lease, so what it wrote last is what the store has: no need to read it back.
+  const previous = loop?.conditions ?? store.conditions();
   const written = new Map<string, Condition[]>();
   const changed = new Map<string, Condition[]>();
   for (const status of plan.products) {
+    const before = previous.get(status.product);
     const conditions = productConditions(
       status,
       byProduct.get(status.product) ?? [],
       runnable,
       plan.fleet.revision,
-      previous.get(status.product),
+      before,
       now,
     );
     // Only what changed is written, all in one commit: an idle pass of a big fleet writes nothing.
-    if (canonicalJson(conditions) !== canonicalJson(previous.get(status.product) ?? null))
-      changed.set(status.product, conditions);
+    if (!before || !sameConditions(conditions, before)) changed.set(status.product, conditions);
     written.set(status.product, conditions);
   }
   store.setConditionsOf(changed);
+  if (loop) loop.conditions = new Map([...previous, ...written]);
   return written;
+}
+
+function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((condition, index) => {
+      const other = b[index] as Condition;
+      return (
+        condition.type === other.type &&
+        condition.status === other.status &&
+        condition.reason === other.reason &&
+        condition.message === other.message &&
+        condition.lastTransitionTime === other.lastTransitionTime &&
+        condition.observedRevision === other.observedRevision
+      );
+    })
+  );
 }

@@ -38,6 +38,9 @@ export function readObservation(
  * id is the same plan: the first save, and its time, are kept.
  */
 export function insertPlan(db: Database.Database, planId: string, plan: unknown, createdAt: Date): void {
+  // Asked first: the passes of a loop that waits on builds plan the same id again and again, and
+  // turning a plan of a big fleet into stored JSON costs more than the look.
+  if (db.prepare('SELECT 1 FROM plans WHERE id = ?').get(planId) !== undefined) return;
   db.prepare('INSERT INTO plans (id, plan, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
     planId,
     toStoredJson(plan),
