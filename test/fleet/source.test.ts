@@ -55,12 +55,21 @@ describe('reading a fleet repo', () => {
     cpSync(BASE_FLEET, join(repo, 'fleet'), { recursive: true });
     await git(repo, 'init', '-q', '-b', 'main');
     // Before the first commit there is no revision, and everything differs from it.
-    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({ revision: null, dirty: true });
+    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({
+      revision: null,
+      dirty: true,
+    });
     const head = await commitAll(repo, 'fleet in a folder');
     writeFileSync(join(repo, 'README.md'), 'outside the fleet\n');
-    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({ revision: head, dirty: false });
+    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({
+      revision: head,
+      dirty: false,
+    });
     writeFileSync(join(repo, 'fleet', 'notes.txt'), 'untracked, inside\n');
-    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({ revision: head, dirty: true });
+    expect(await readFleetFiles({ fleet: 'fleet', cwd: repo })).toMatchObject({
+      revision: head,
+      dirty: true,
+    });
   });
 
   it('validates any revision: a good commit passes after a bad one landed on top', async () => {
