@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
 import { simpleGit } from 'simple-git';
@@ -239,7 +239,8 @@ async function readDirectory(dir: string): Promise<Map<string, string>> {
     if (!manifestRole(paths[index] as string)) paths.splice(index, 1);
   }
   paths.sort();
-  for (const path of paths) files.set(path, await readFile(join(dir, path), 'utf8'));
+  // Read in place: small files on this machine, each cheaper read than handed to the thread pool (a loop reads them every pass).
+  for (const path of paths) files.set(path, readFileSync(join(dir, path), 'utf8'));
   return files;
 }
 
