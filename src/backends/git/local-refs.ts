@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,12 @@ export async function localBranchHeads(
   const heads = await readHeads(gitDir, branches);
   // A remembered repository that seems to lack a branch: is it still there (removed, moved)?
   const missing = heads === undefined || heads.size < branches.length;
-  if (known !== undefined && missing && !(await isFile(join(known, 'HEAD')))) {
+  // A stat in place: a branch that does not exist (no proposal yet) asks this on every read.
+  if (
+    known !== undefined &&
+    missing &&
+    statSync(join(known, 'HEAD'), { throwIfNoEntry: false })?.isFile() !== true
+  ) {
     GIT_DIRS.delete(path);
     return localBranchHeads(repoUrl, branches);
   }
