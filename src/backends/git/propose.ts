@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import { ASK_GIT, readLooseFile } from './loose-objects.js';
 import { COMMIT_ID, createWorktree, ensureMirror, removeWorktree } from './mirror.js';
 import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 
@@ -17,6 +18,9 @@ export async function readFileAt(gitDir: string, commit: string, path: string): 
   refuseBadPath(path);
   if (!COMMIT_ID.test(commit))
     throw new CodemonkeysError(`'${commit}' is not a full commit id`, { reason: 'InvalidCommit' });
+  // Read in place when the objects are loose (a new commit's are): no git spawned per product.
+  const loose = readLooseFile(gitDir, commit, path);
+  if (loose !== ASK_GIT) return loose;
   const args = ['cat-file', 'blob', '--end-of-options', `${commit}:${path}`];
   const result = await runGit(args, { cwd: gitDir, keepFinalNewline: true });
   if (result.exitCode === 0) return result.stdout;
