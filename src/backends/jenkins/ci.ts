@@ -81,18 +81,22 @@ export class JenkinsCi implements CiBackend {
    * from its folder's read once; a later look (another pass, a trigger's check) asks Jenkins anew.
    */
   prepareJobs(products: readonly Product[], known: readonly Product[]): void {
-    const folderOf = (product: Product) => this.jobPath(product.id).slice(0, -1).join('/');
+    const folderOf = (product: Product) => this.jobPath(product.id).slice(0, -1);
     const sizes = new Map<string, number>();
-    for (const product of known) sizes.set(folderOf(product), (sizes.get(folderOf(product)) ?? 0) + 1);
-    const byFolder = new Map<string, Product[]>();
-    for (const product of products) {
-      const looked = byFolder.get(folderOf(product)) ?? [];
-      looked.push(product);
-      byFolder.set(folderOf(product), looked);
+    for (const product of known) {
+      const key = folderOf(product).join('/');
+      sizes.set(key, (sizes.get(key) ?? 0) + 1);
     }
-    for (const [folder, looked] of byFolder) {
-      if (looked.length < 2 || looked.length * FOLDER_READ_SHARE < (sizes.get(folder) ?? 0)) continue;
-      const read = this.#api.folderJobs(this.jobPath(looked[0]?.id ?? '').slice(0, -1));
+    const byFolder = new Map<string, { folder: string[]; looked: Product[] }>();
+    for (const product of products) {
+      const folder = folderOf(product);
+      const entry = byFolder.get(folder.join('/')) ?? { folder, looked: [] };
+      entry.looked.push(product);
+      byFolder.set(folder.join('/'), entry);
+    }
+    for (const [key, { folder, looked }] of byFolder) {
+      if (looked.length < 2 || looked.length * FOLDER_READ_SHARE < (sizes.get(key) ?? 0)) continue;
+      const read = this.#api.folderJobs(folder);
       // Each look awaits the read and hears its failure; a look that never comes must not leave it unhandled.
       read.catch(() => undefined);
       for (const product of looked) this.#prepared.set(product.id, read);
