@@ -69,8 +69,11 @@ export interface CiBackend {
    * in fewer requests (Jenkins: a folder at once); `known` is every product that builds on it.
    */
   prepareJobs?(products: readonly Product[], known: readonly Product[]): void;
-  /** Creates or updates the product's job to match the spec. */
-  configureJob?(product: Product): Promise<'created' | 'updated' | 'unchanged'>;
+  /**
+   * Creates or updates the product's job to match the spec; `seen` is what the pass observed of
+   * it (observeJob), which may spare a look (a job seen missing is created at once).
+   */
+  configureJob?(product: Product, seen?: JobState): Promise<'created' | 'updated' | 'unchanged'>;
   /** The newest build of this commit, if any; read-only, cheap enough to call every pass. */
   observe(product: string, commit: string): Promise<BuildRecord | undefined>;
   /**

@@ -1,5 +1,5 @@
 import type { Product } from '../../fleet/model.js';
-import type { BuildRecord, BuildRequest, CiBackend, JobObservation } from '../ci.js';
+import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } from '../ci.js';
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { consoleFailure } from './console.js';
 import { renderJenkinsfile, stageNames } from './jenkinsfile.js';
@@ -103,15 +103,28 @@ export class JenkinsCi implements CiBackend {
     }
   }
 
-  configureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
-    return this.ensureJob(product);
+  configureJob(product: Product, seen?: JobState): Promise<'created' | 'updated' | 'unchanged'> {
+    return this.ensureJob(product, seen);
   }
 
-  /** Makes the org folder and the product's job exist with the generated config.xml. */
-  async ensureJob(product: Product): Promise<'created' | 'updated' | 'unchanged'> {
+  /**
+   * Makes the org folder and the product's job exist with the generated config.xml. A job just
+   * seen missing (`seen`, from the pass's observation) is created without asking for its
+   * config.xml first; if it exists after all (made meanwhile, Jenkins answers 400), it is
+   * compared and updated as any other.
+   */
+  async ensureJob(product: Product, seen?: JobState): Promise<'created' | 'updated' | 'unchanged'> {
     const path = this.jobPath(product.id);
     for (let depth = 1; depth < path.length; depth++) await this.#ensureFolder(path.slice(0, depth));
     const wanted = renderJobConfig(product, renderJenkinsfile(product));
+    if (seen === 'missing') {
+      try {
+        await this.#api.create(path, wanted);
+        return 'created';
+      } catch (error) {
+        if ((await this.#api.config(path)) === undefined) throw error;
+      }
+    }
     const current = await this.#api.config(path);
     if (current === undefined) {
       await this.#api.create(path, wanted);

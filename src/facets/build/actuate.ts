@@ -56,5 +56,7 @@ export async function configureJob(action: Action, context: ActuateContext): Pro
       next: 'stalled',
     });
   }
-  return { job: await backend.configureJob(product) };
+  const seen =
+    action.params.job === 'missing' || action.params.job === 'drifted' ? action.params.job : undefined;
+  return { job: await backend.configureJob(product, seen) };
 }

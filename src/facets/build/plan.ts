@@ -62,7 +62,7 @@ function planJob(
   // The backend's job must match the spec before a build of it means anything.
   const configure: ProposedAction = {
     kind: 'build.configure',
-    params: { ci: observed.ci, product: product.id },
+    params: { ci: observed.ci, product: product.id, job: observed.job },
     reason:
       observed.job === 'missing'
         ? `the ${observed.ci} job of ${product.id} does not exist`

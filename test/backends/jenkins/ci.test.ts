@@ -77,6 +77,19 @@ describe('the Jenkins CI backend, through the emulator', () => {
     expect(await ci.ensureJob(product())).toBe('created');
   });
 
+  it('creates a job seen missing without asking for its config first, and copes when it exists after all', async () => {
+    const ci = backend();
+    const other = productWith({ steps: ['make'], timeout: '1m' }, 'seen-missing');
+    await ci.ensureJob(productWith({ steps: ['true'], timeout: '1m' }, 'warm-up'));
+    jenkins.resetRequestLog();
+    expect(await ci.ensureJob(other, 'missing')).toBe('created');
+    expect(jenkins.requests.map((each) => each.key)).toEqual(['POST /job/codemonkeys/job/acme/createItem']);
+    // Seen missing, but made meanwhile (by another reconciler): Jenkins refuses the create, the config is compared.
+    expect(await backend().ensureJob(other, 'missing')).toBe('unchanged');
+    const changed = productWith({ steps: ['make', 'make test'], timeout: '1m' }, 'seen-missing');
+    expect(await backend().ensureJob(changed, 'missing')).toBe('updated');
+  });
+
   it('builds a commit once, finds it again after a restart, and reports it green', async () => {
     const sha = await commit('test:\n\t@echo all green\n');
     const first = await backend().trigger(request(sha));
