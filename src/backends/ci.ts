@@ -20,6 +20,11 @@ export interface BuildRequest {
   timeoutMs: number;
   /** Environment of the steps (values already resolved; the backend never logs them). */
   env: Record<string, string>;
+  /**
+   * The caller looked moments ago and saw no queued or running build of this commit (the pass
+   * that planned the trigger): the backend may skip looking again before it starts one.
+   */
+  seenIdle?: boolean;
 }
 
 export type BuildState = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'aborted';

@@ -173,8 +173,10 @@ export class JenkinsCi implements CiBackend {
   }
 
   async trigger(request: BuildRequest): Promise<BuildRecord> {
-    const existing = await this.observe(request.product, request.commit);
-    if (existing && (existing.state === 'queued' || existing.state === 'running')) return existing;
+    if (request.seenIdle !== true) {
+      const existing = await this.observe(request.product, request.commit);
+      if (existing && (existing.state === 'queued' || existing.state === 'running')) return existing;
+    }
     const path = this.jobPath(request.product);
     const id = await this.#api.build(path, {
       REPO_URL: request.repoUrl,

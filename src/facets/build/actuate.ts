@@ -40,6 +40,9 @@ export async function triggerBuild(action: Action, context: ActuateContext): Pro
     steps: params.steps,
     timeoutMs: params.timeoutMs,
     env,
+    // Planned only from the pass's observation of no queued or running build of the commit; a
+    // trigger lost to a crash is found by the next pass's observation, never started twice.
+    seenIdle: true,
   };
   const record = await backend.trigger(request);
   return { buildId: record.buildId, state: record.state, logRef: record.logRef };

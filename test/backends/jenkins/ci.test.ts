@@ -105,6 +105,19 @@ describe('the Jenkins CI backend, through the emulator', () => {
     expect(log.text).toContain('all green');
   });
 
+  it('starts a build without looking first when the caller just saw none (seenIdle)', async () => {
+    const sha = await commit('test:\n\t@true\n');
+    await backend().ensureJob(product());
+    jenkins.resetRequestLog();
+    expect((await backend().trigger({ ...request(sha), seenIdle: true })).state).toBe('queued');
+    // A new client asks for a crumb before its first POST; the job itself is not looked at.
+    expect(jenkins.requests.map((each) => each.key)).toEqual([
+      'GET /crumbIssuer/api/json',
+      'POST /job/codemonkeys/job/acme/job/widget/buildWithParameters',
+    ]);
+    await settled(backend(), sha);
+  });
+
   it('reports a failing build with the end of its log', async () => {
     const sha = await commit('test:\n\t@echo "3 tests failed" && false\n');
     await backend().trigger(request(sha));
