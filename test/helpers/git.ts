@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -44,4 +44,18 @@ export async function bareWithClone(dir: string): Promise<{ bare: string; work: 
   await git(dir, 'init', '-q', '--bare', '-b', 'main', bare);
   await git(dir, 'clone', '-q', bare, work);
   return { bare, work };
+}
+
+/** A repository `<temp>/<name>` on `main` with these files in one commit; its head and its removal. */
+export async function committedRepo(
+  prefix: string,
+  name: string,
+  files: Record<string, string>,
+): Promise<{ repo: string; head: string; cleanup: () => void }> {
+  const temp = tempDir(prefix);
+  const repo = join(temp.dir, name);
+  mkdirSync(repo);
+  await git(repo, 'init', '-q', '-b', 'main');
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(repo, file), text);
+  return { repo, head: await commitAll(repo, name), cleanup: temp.cleanup };
 }

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JenkinsApi } from '../../../src/backends/jenkins/client.js';
 import { renderJenkinsfile } from '../../../src/backends/jenkins/jenkinsfile.js';
@@ -11,7 +9,7 @@ import {
   startJenkinsEmulator,
 } from '../../emulators/jenkins/index.js';
 import { makeFleet } from '../../helpers/engine.js';
-import { commitAll, git, tempDir } from '../../helpers/git.js';
+import { committedRepo } from '../../helpers/git.js';
 
 let jenkins: JenkinsEmulator;
 let api: JenkinsApi;
@@ -29,13 +27,9 @@ beforeAll(async () => {
     tokenSource: 'environment variable JENKINS_TOKEN',
     timeoutMs: 2_000,
   });
-  const temp = tempDir('cm-jenkins-');
-  cleanup = temp.cleanup;
-  repo = join(temp.dir, 'widget');
-  mkdirSync(repo);
-  await git(repo, 'init', '-q', '-b', 'main');
-  writeFileSync(join(repo, 'Makefile'), 'test:\n\t@echo all good\n');
-  head = await commitAll(repo, 'widget');
+  ({ repo, head, cleanup } = await committedRepo('cm-jenkins-', 'widget', {
+    Makefile: 'test:\n\t@echo all good\n',
+  }));
 }, 60_000);
 afterAll(async () => {
   await jenkins?.stop();

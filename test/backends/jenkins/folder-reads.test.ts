@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobObservation } from '../../../src/backends/ci.js';
 import { JenkinsCi } from '../../../src/backends/jenkins/ci.js';
@@ -11,7 +9,7 @@ import {
   type JenkinsEmulator,
   startJenkinsEmulator,
 } from '../../emulators/jenkins/index.js';
-import { commitAll, git, tempDir } from '../../helpers/git.js';
+import { committedRepo } from '../../helpers/git.js';
 import { productWith } from './product.js';
 
 let jenkins: JenkinsEmulator;
@@ -29,13 +27,7 @@ const FOLDER = 'GET /job/codemonkeys/job/acme/api/json';
 
 beforeAll(async () => {
   jenkins = await startJenkinsEmulator({ executors: 2 });
-  const temp = tempDir('cm-jenkins-folder-');
-  cleanup = temp.cleanup;
-  repo = join(temp.dir, 'repo');
-  mkdirSync(repo);
-  await git(repo, 'init', '-q', '-b', 'main');
-  writeFileSync(join(repo, 'README'), 'hello\n');
-  sha = await commitAll(repo, 'first');
+  ({ repo, head: sha, cleanup } = await committedRepo('cm-jenkins-folder-', 'repo', { README: 'hello\n' }));
   // a: built green at sha; b: configured, never built; c: configured for other steps (drifted); d: no job.
   const ci = backend();
   for (const name of ['a', 'b']) await ci.configureJob(green(name));
