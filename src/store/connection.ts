@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, existsSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { CodemonkeysError } from '../errors.js';
 
@@ -132,18 +132,24 @@ export class WalSync {
   }
 }
 
-/** fdatasync(2) of a file (any descriptor of it flushes its data); a missing file has nothing to flush. */
+/**
+ * fdatasync(2) of a file (any descriptor of it flushes its data); a missing file has nothing to
+ * flush. Opened and closed on the loop (microseconds: no data moves), synced in the thread pool:
+ * one trip through the pool instead of three, each of which waits for the loop to come around.
+ */
 async function datasyncFile(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
   try {
-    await handle.datasync();
+    await datasync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
+
+const datasync = promisify(fdatasync);
