@@ -3,6 +3,7 @@ import { CodemonkeysError } from '../errors.js';
 import { FACETS } from '../facets/index.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';
+import { LoopSlice } from '../util/loop-slice.js';
 import type { FacetObservation, ObserveContext, ProductObservation } from './facet.js';
 
 /**
@@ -29,6 +30,7 @@ export async function observeProducts(
   const queue = new PQueue({ concurrency: OBSERVE_CONCURRENCY_FACTOR * concurrency });
   const processes = new PQueue({ concurrency });
   const observations = new Map<string, ProductObservation>();
+  const slice = new LoopSlice();
   for (const facet of FACETS.values()) {
     facet.prepare?.(
       products.filter((product) => facet.configured(product)),
@@ -41,7 +43,8 @@ export async function observeProducts(
         const limit = <T>(run: () => Promise<T>) => processes.add(run) as Promise<T>;
         const observation = await observeProduct(product, context, limit);
         observations.set(product.id, observation);
-        onObserved?.(product, observation);
+        // What onObserved started for the products before (actions early) gets its I/O through.
+        if (onObserved) await slice.run(() => onObserved(product, observation));
       }),
     ),
   );
