@@ -7,58 +7,109 @@
  * Follows JSON.stringify otherwise: `toJSON` is honoured (a Date becomes its ISO string),
  * non-finite numbers and undefined array items become null. A bigint, a cycle or an undefined
  * top-level value cannot be represented and throw a TypeError.
+ *
+ * With `redaction`, the text is that of the value redacted after its trip through JSON (what the
+ * store keeps, see store/json.ts), written in the same walk: every string value passes through
+ * `text`, and a member under a secret key whose value is a string or a number is `mask`.
  */
-export function canonicalJson(value: unknown): string {
-  const text = write(value, new Set());
+export function canonicalJson(value: unknown, redaction?: Redaction): string {
+  const text = write(value, { ancestors: new Set(), redaction });
   if (text === undefined) throw new TypeError(`canonicalJson: ${typeof value} is not JSON`);
   return text;
 }
 
-function write(value: unknown, ancestors: Set<object>): string | undefined {
-  const json = toJsonValue(value);
-  if (json === null) return 'null';
-  switch (typeof json) {
+/** How canonicalJson takes secrets out while it writes (the log redactor is one). */
+export interface Redaction {
+  redactText(text: string): string;
+  isSecretKey(key: string): boolean;
+  readonly mask: string;
+}
+
+interface Walk {
+  ancestors: Set<object>;
+  redaction: Redaction | undefined;
+}
+
+function write(value: unknown, walk: Walk): string | undefined {
+  switch (typeof value) {
     case 'string':
+      return JSON.stringify(walk.redaction ? walk.redaction.redactText(value) : value);
     case 'boolean':
-      return JSON.stringify(json);
+      return value ? 'true' : 'false';
     case 'number':
-      return Number.isFinite(json) ? JSON.stringify(json) : 'null';
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
     case 'bigint':
       throw new TypeError('canonicalJson: a bigint is not JSON');
     case 'object':
-      return writeObject(json, ancestors);
+      if (value === null) return 'null';
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return write((value as { toJSON: () => unknown }).toJSON(), walk);
+      return writeObject(value, walk);
     default:
       // undefined, functions and symbols: dropped by the caller, as JSON.stringify does.
       return undefined;
   }
 }
 
-function writeObject(value: object, ancestors: Set<object>): string {
-  if (ancestors.has(value)) throw new TypeError('canonicalJson: the value contains a cycle');
-  ancestors.add(value);
+function writeObject(value: object, walk: Walk): string {
+  if (walk.ancestors.has(value)) throw new TypeError('canonicalJson: the value contains a cycle');
+  walk.ancestors.add(value);
+  // Strings built by concatenation: V8 joins them lazily, and this runs for every plan, action and observation.
   let text: string;
   if (Array.isArray(value)) {
-    text = `[${value.map((item) => write(item, ancestors) ?? 'null').join(',')}]`;
+    text = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) text += ',';
+      text += write(value[index], walk) ?? 'null';
+    }
+    text += ']';
   } else {
     const record = value as Record<string, unknown>;
-    const members: string[] = [];
-    for (const key of Object.keys(record).sort()) {
-      const member = write(record[key], ancestors);
-      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+    const keys = Object.keys(record);
+    if (keys.length > 1) keys.sort();
+    text = '{';
+    let first = true;
+    for (const key of keys) {
+      const member = writeMember(key, record[key], walk);
+      if (member === undefined) continue;
+      if (!first) text += ',';
+      first = false;
+      text += quotedKey(key);
+      text += ':';
+      text += member;
     }
-    text = `{${members.join(',')}}`;
+    text += '}';
   }
-  ancestors.delete(value);
+  walk.ancestors.delete(value);
   return text;
 }
 
-function toJsonValue(value: unknown): unknown {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    return (value as { toJSON: () => unknown }).toJSON();
+function writeMember(key: string, value: unknown, walk: Walk): string | undefined {
+  const redaction = walk.redaction;
+  if (redaction?.isSecretKey(key)) {
+    const json = jsonValue(value);
+    if (typeof json === 'string' || (typeof json === 'number' && Number.isFinite(json)))
+      return JSON.stringify(redaction.mask);
   }
-  return value;
+  return write(value, walk);
+}
+
+/** What JSON.stringify writes for a value: its toJSON() where it has one. */
+function jsonValue(value: unknown): unknown {
+  return value !== null && typeof (value as { toJSON?: unknown } | undefined)?.toJSON === 'function'
+    ? (value as { toJSON: () => unknown }).toJSON()
+    : value;
+}
+
+/** Keys repeat across a fleet's objects (product, kind, params…): each is quoted once. */
+const QUOTED = new Map<string, string>();
+const QUOTED_LIMIT = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = QUOTED.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED.size < QUOTED_LIMIT) QUOTED.set(key, quoted);
+  }
+  return quoted;
 }

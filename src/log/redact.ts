@@ -1,3 +1,5 @@
+import type { Redaction } from '../engine/canonical.js';
+
 /**
  * The one place where secret values are taken out of text and data before they are logged,
  * printed, stored in a plan or an audit entry. Every resolved secret is registered here.
@@ -11,7 +13,8 @@ const SECRET_KEY =
 /** Shortest value that is registered; shorter ones would blank out ordinary words. */
 const MIN_SECRET_LENGTH = 4;
 
-export class Redactor {
+export class Redactor implements Redaction {
+  readonly mask = REDACTED;
   readonly #secrets = new Set<string>();
   #pattern: RegExp | undefined;
 
@@ -28,10 +31,18 @@ export class Redactor {
 
   /** Replaces every registered secret (and credentials in URLs) in a string. */
   redactText(text: string): string {
-    let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):([^\s/@]+)@/gi, `$1:${REDACTED}@`);
+    // Credentials in a URL need an '@': most text has none, and skips the expression.
+    let out = text.includes('@')
+      ? text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+):([^\s/@]+)@/gi, `$1:${REDACTED}@`)
+      : text;
     const pattern = this.#compile();
     if (pattern) out = out.replace(pattern, REDACTED);
     return out;
+  }
+
+  /** A key whose string or number values are secret wherever it appears (authorization, *_token…). */
+  isSecretKey(key: string): boolean {
+    return SECRET_KEY.test(key);
   }
 
   /** Deep copy of a value with secrets replaced: registered values anywhere, any value under a secret-named key. */
@@ -49,7 +60,7 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       out[key] =
-        SECRET_KEY.test(key) && (typeof item === 'string' || typeof item === 'number')
+        this.isSecretKey(key) && (typeof item === 'string' || typeof item === 'number')
           ? REDACTED
           : this.#redact(item, seen);
     }

@@ -13,9 +13,13 @@ export function storable(value: unknown): unknown {
   return redactor.redactValue(plain);
 }
 
-/** The canonical JSON text of `storable(value)`: what JSON columns hold. */
+/**
+ * The canonical JSON text of `storable(value)`: what JSON columns hold. Redacted while it is
+ * written, in one walk (a fleet's plan is hundreds of actions, stored every pass it changes).
+ */
 export function toStoredJson(value: unknown): string {
-  return canonicalJson(storable(value));
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return 'null';
+  return canonicalJson(value, redactor);
 }
 
 /** Parses a JSON column; SQL NULL reads as null. */
