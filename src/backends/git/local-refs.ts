@@ -148,6 +148,9 @@ function plainBranchName(branch: string): boolean {
  */
 function readOptional(path: string): string | undefined | null {
   try {
+    // A stat first: a ref that does not exist (a branch not proposed yet) is asked for every pass,
+    // and a failed read costs an exception (~15 µs against ~1 µs).
+    if (statSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
