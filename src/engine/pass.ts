@@ -74,8 +74,12 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   // early, with no build observed, would look like a build that vanished and be triggered again).
   const before = new Map<string, JournalEntry | undefined>();
   const onObserved = executor
-    ? (product: Product, observation: ProductObservation) =>
-        actEarly(runtime, executor, before, product, observation, options.now)
+    ? (product: Product, observation: ProductObservation) => {
+        // Seen as the loop's last plan saw it: that plan decided about it, and this pass's plan
+        // starts whatever of it is runnable now (a backoff over, an approval given).
+        if (runtime.loop?.observed.get(product.id) === observationPrint(observation)) return;
+        actEarly(runtime, executor, before, product, observation, options.now);
+      }
     : undefined;
   const journal = (key: string) => (before.has(key) ? before.get(key) : runtime.store.journalEntry(key));
   const plan = await computePlan({ ...options, onObserved, journal });
@@ -231,7 +235,19 @@ function changedSince(
   return changed;
 }
 
+/** What an observation says (timestamps aside), once per observation object: a pass asks twice. */
 function observationPrint(observation: ProductObservation): string {
+  let print = PRINTS.get(observation);
+  if (print === undefined) {
+    print = printOf(observation);
+    PRINTS.set(observation, print);
+  }
+  return print;
+}
+
+const PRINTS = new WeakMap<ProductObservation, string>();
+
+function printOf(observation: ProductObservation): string {
   const facets = Object.entries(observation.facets).map(([facet, seen]) => [
     facet,
     seen?.ok ? seen.value : seen?.error,
