@@ -5,6 +5,7 @@ import { CodemonkeysError } from '../errors.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';
 import type { Condition, Decision, JournalEntry, StateStore } from '../store/store.js';
+import { perObject } from '../util/per-object.js';
 import type { GatedAction } from './action.js';
 import { ACTUATORS } from './actuators.js';
 import { canonicalJson } from './canonical.js';
@@ -236,16 +237,7 @@ function changedSince(
 }
 
 /** What an observation says (timestamps aside), once per observation object: a pass asks twice. */
-function observationPrint(observation: ProductObservation): string {
-  let print = PRINTS.get(observation);
-  if (print === undefined) {
-    print = printOf(observation);
-    PRINTS.set(observation, print);
-  }
-  return print;
-}
-
-const PRINTS = new WeakMap<ProductObservation, string>();
+const observationPrint = perObject(printOf);
 
 function printOf(observation: ProductObservation): string {
   const facets = Object.entries(observation.facets).map(([facet, seen]) => [

@@ -1,4 +1,5 @@
 import type { Product } from '../../fleet/model.js';
+import { perObject } from '../../util/per-object.js';
 import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } from '../ci.js';
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { consoleFailure } from './console.js';
@@ -20,16 +21,7 @@ const FOLDER_READ_SHARE = 4;
  * loader hands the same object back while its manifest is unchanged, and a loop's passes would
  * otherwise render each product's Jenkinsfile and config.xml again every time they look.
  */
-function wantedJobHash(product: Product): string {
-  let hash = JOB_HASHES.get(product);
-  if (hash === undefined) {
-    hash = jobConfigHash(product, renderJenkinsfile(product));
-    JOB_HASHES.set(product, hash);
-  }
-  return hash;
-}
-
-const JOB_HASHES = new WeakMap<Product, string>();
+const wantedJobHash = perObject((product: Product) => jobConfigHash(product, renderJenkinsfile(product)));
 
 /**
  * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional

@@ -3,6 +3,7 @@ import { canonicalJson } from '../../engine/canonical.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product, SecretRef } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';
+import { perObject } from '../../util/per-object.js';
 import { groovyQuoted, groovyTripleQuoted, unrepresentableInGroovy } from './groovy.js';
 
 /** The build facet's default limit (src/facets/build/plan.ts) for a spec without `build.timeout`. */
@@ -59,16 +60,7 @@ export const JOB_PARAMETERS: readonly { name: string; description: string }[] = 
  * Rendered once per product object: the loader hands the same object back while its manifest is
  * unchanged, and a loop's passes ask for every product's Jenkinsfile several times each.
  */
-export function renderJenkinsfile(product: Product): string {
-  let text = RENDERED.get(product);
-  if (text === undefined) {
-    text = render(product);
-    RENDERED.set(product, text);
-  }
-  return text;
-}
-
-const RENDERED = new WeakMap<Product, string>();
+export const renderJenkinsfile: (product: Product) => string = perObject(render);
 
 function render(product: Product): string {
   const build = product.manifest.spec.build;
