@@ -2,6 +2,7 @@ import type { ManifestDocument } from './document.js';
 import type { LastLoad } from './load-incremental.js';
 import type { Product } from './model.js';
 import type { Problem } from './problems.js';
+import { WorkTreeMemo } from './work-tree-memo.js';
 
 /** What one file yields on its own: its document (if it parsed) and its own problems. */
 export interface FileResult {
@@ -22,6 +23,8 @@ export class LoadCache {
   #shapes = 0;
   /** The last valid load, which the incremental path starts from. */
   last: LastLoad | undefined;
+  /** What the fleet's work tree looked like when it was last read (see WorkTreeMemo). */
+  readonly workTree = new WorkTreeMemo();
 
   /** A new shape token, for a fleet whose shape may have changed. */
   nextShapeToken(): number {

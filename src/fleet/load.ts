@@ -47,7 +47,7 @@ export interface LoadResult {
 
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
 export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
-  const files = await readFleetFiles(options);
+  const files = await readFleetFiles({ ...options, memo: options.cache?.workTree });
   return loadFleetFiles(files, options.now ?? new Date(), options.cache);
 }
 
