@@ -8,6 +8,7 @@ import type { ProductObservation } from './facet.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
 import { newLoopState } from './loop-state.js';
+import { lookAgainMs, RunningPace } from './pace.js';
 import { type PassResult, reconcilePass } from './pass.js';
 import type { Plan, ProductPlanStatus } from './plan-model.js';
 import { openRuntime, type RuntimeOptions } from './runtime.js';
@@ -58,6 +59,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   let pass = 0;
   let failedObservations = 0;
   const quiet = new QuietProducts();
+  const pace = new RunningPace();
+  // The next pass reads everything afresh: what runs is expected to be done by then.
+  let fresh = false;
   try {
     if (!options.dryRun) takeLease(first, runId, now());
     while (pass < options.maxPasses) {
@@ -68,6 +72,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           : await openRuntime({ ...options, readOnly: options.dryRun, now: now(), store, loop });
       if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
       const started = now();
+      if (fresh) {
+        loop.heads.clear();
+        quiet.clear();
+      }
       const reused = quiet.reusable(runtime.fleet, started.getTime());
       last = await reconcilePass({
         runtime,
@@ -83,6 +91,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       executed.push(...last.executed);
       options.onPass?.(last, pass);
       if (options.once || options.dryRun) break;
+      pace.update(last.plan, started.getTime());
       if (settled(last.plan, last.executed)) {
         // Converged is said of fresh reads: a pass that used remembered heads or observations is checked once more.
         if (!loop.heads.servedRemembered() && reused.size === 0) break;
@@ -92,7 +101,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       }
       failedObservations = retryableErrors(last.plan).length > 0 ? failedObservations + 1 : 0;
       const retryObservationMs = failedObservations > 0 ? backoff(failedObservations) : undefined;
-      await sleep(requeueDelay(last.plan, last.executed, now(), retryObservationMs));
+      const drainMs = pace.drainMs();
+      const delay = requeueDelay(last.plan, last.executed, now(), retryObservationMs, drainMs);
+      // A look that should find everything done reads everything afresh: if it does, the fleet is
+      // converged there and then, without a pass to confirm it.
+      fresh = drainMs !== undefined && drainMs <= delay;
+      await sleep(delay);
     }
   } finally {
     if (!options.dryRun) store.releaseLease(runId);
@@ -201,23 +215,17 @@ function backingOff(plan: Plan): number[] {
   return until;
 }
 
-/** How long the loop waits at least before looking at what runs again (a build queued or running). */
-export const MIN_POLL_MS = 250;
-/** The loop looks at what runs about this often a second at most, over all products (a request each on Jenkins). */
-export const POLLS_PER_SECOND = 50;
-
 /**
- * Soon after acting; else when a build may have moved, a backoff ends, an observation is retried;
- * at most 5 s. What runs is looked at again after its facet's `requeueAfterMs`, sooner when few
- * things run: the next pass looks only at those (QuietProducts), so the wait is sized to keep
- * the looks under POLLS_PER_SECOND — the last builds of a fleet are seen done within a quarter
- * second, and hundreds of running builds are not polled every second.
+ * Soon after acting; else when a build may have moved (lookAgainMs: paced by how fast what runs
+ * gets done), a backoff ends, an observation is retried; at most 5 s. The next pass looks only at
+ * what runs (QuietProducts).
  */
 function requeueDelay(
   plan: Plan,
   executed: ExecutedAction[],
   now: Date,
   retryObservationMs: number | undefined,
+  drainMs: number | undefined,
 ): number {
   if (executed.length > 0) return 200;
   const delays: number[] = [];
@@ -227,8 +235,7 @@ function requeueDelay(
     );
     return waits.length > 0 ? [Math.min(...waits)] : [];
   });
-  if (running.length > 0)
-    delays.push(Math.min(Math.max(MIN_POLL_MS, (running.length * 1000) / POLLS_PER_SECOND), ...running));
+  if (running.length > 0) delays.push(lookAgainMs(running.length, Math.min(...running), drainMs));
   if (retryObservationMs !== undefined) delays.push(retryObservationMs);
   for (const until of backingOff(plan)) delays.push(until - now.getTime());
   return Math.max(0, Math.min(5_000, ...delays));
