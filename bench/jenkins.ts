@@ -47,7 +47,7 @@ export async function benchJenkins(): Promise<void> {
       const row: Record<string, string | number> = { round };
       const runs = round % 2 === 1 ? (['direct', 'reconcile'] as const) : (['reconcile', 'direct'] as const);
       for (const run of runs) {
-        if (run === 'direct') row['direct s'] = (await directRun(repo)) / 1000;
+        if (run === 'direct') Object.assign(row, await directRun(repo));
         else Object.assign(row, await reconcileRun(repo, round));
       }
       row.ratio = (row['reconcile s'] as number) / (row['direct s'] as number);
@@ -76,11 +76,13 @@ export async function benchJenkins(): Promise<void> {
   }
 }
 
-/** The direct run on a Jenkins of its own: its wall time. */
-async function directRun(repo: FleetRepo): Promise<number> {
+/** The direct run on a Jenkins of its own: its wall time, when its first build started and how long after its last it ended. */
+async function directRun(repo: FleetRepo): Promise<Record<string, number>> {
   const jenkins = await startJenkinsProcess({ executors: EXECUTORS });
   try {
-    return await directBuilds(repo, jenkins.url);
+    const run = await directBuilds(repo, jenkins.url);
+    const times = await buildTimes(jenkins.url, run);
+    return { 'direct s': run.ms / 1000, 'direct first ms': times.first, 'direct tail ms': times.tail };
   } finally {
     await jenkins.stop();
   }
@@ -98,11 +100,14 @@ async function reconcileRun(repo: FleetRepo, round: number): Promise<Record<stri
       CODEMONKEYS_STATE: join(repo.root, `state-${round}`, 'state.db'),
     };
     const reconciled = await reconcileAll(repo, env);
+    const times = await buildTimes(jenkins.url, reconciled);
     await jenkins.resetRequestLog();
     const idle = await reconcile({ ...reconcileOptions(repo, env), once: true, maxPasses: 1 });
     if (idle.executed.length > 0) throw new Error('the idle pass ran actions');
     return {
       'reconcile s': reconciled.ms / 1000,
+      'first ms': times.first,
+      'tail ms': times.tail,
       passes: reconciled.passes,
       'idle requests/product': (await jenkins.requestCount()) / PRODUCTS,
     };
@@ -133,17 +138,15 @@ function reconcileOptions(repo: FleetRepo, env: NodeJS.ProcessEnv) {
   };
 }
 
-async function reconcileAll(
-  repo: FleetRepo,
-  env: NodeJS.ProcessEnv,
-): Promise<{ ms: number; passes: number }> {
+async function reconcileAll(repo: FleetRepo, env: NodeJS.ProcessEnv): Promise<Run & { passes: number }> {
+  const startedAt = Date.now();
   const start = performance.now();
   const result = await reconcile({ ...reconcileOptions(repo, env), once: false, maxPasses: 1000 });
   const ms = performance.now() - start;
   if (!result.converged) throw new Error(`reconcile did not converge in ${result.passes} passes`);
   const built = result.executed.filter((action) => action.kind === 'build.trigger');
   if (built.length !== PRODUCTS) throw new Error(`reconcile started ${built.length} builds`);
-  return { ms, passes: result.passes };
+  return { ms, startedAt, passes: result.passes };
 }
 
 /**
@@ -151,7 +154,7 @@ async function reconcileAll(
  * time (the executor's per-backend limit), read the branch head, make the job, start the build,
  * all through JenkinsCi; then poll the builds still running until every one is green.
  */
-async function directBuilds(repo: FleetRepo, url: string): Promise<number> {
+async function directBuilds(repo: FleetRepo, url: string): Promise<Run> {
   const loaded = await loadFleet({ fleet: repo.fleetDir, cwd: repo.root, env: process.env });
   if (!loaded.fleet) throw new Error('the bench fleet is invalid');
   const products = [...loaded.fleet.products.values()];
@@ -159,13 +162,35 @@ async function directBuilds(repo: FleetRepo, url: string): Promise<number> {
   const ci = new JenkinsCi({ api });
   const queue = new PQueue({ concurrency: EXECUTORS });
   const heads = new Map<string, string>();
+  const startedAt = Date.now();
   const start = performance.now();
   await Promise.all(
     products.map((product) =>
       queue.add(async () => heads.set(product.id, await buildDirectly(ci, product, repo.fleetDir))),
     ),
   );
-  return waitForBuilds(ci, products, heads, start);
+  return { ms: await waitForBuilds(ci, products, heads, start), startedAt };
+}
+
+/** A run's wall time, and when it started (epoch ms, as Jenkins' build timestamps). */
+interface Run {
+  ms: number;
+  startedAt: number;
+}
+
+/**
+ * From Jenkins' own records (each job's build timestamp and duration): how long after the run
+ * started its first build did, and how long after its last build ended the run did — what a run
+ * adds before and after the builds themselves.
+ */
+async function buildTimes(url: string, run: Run): Promise<{ first: number; tail: number }> {
+  const api = new JenkinsApi({ url, user: DEFAULT_JENKINS_USER.name, token: DEFAULT_JENKINS_USER.apiToken });
+  const jobs = await api.folderJobs(['bench'], 1);
+  const builds = [...(jobs?.values() ?? [])].flatMap((job) => job.builds);
+  if (builds.length !== PRODUCTS) throw new Error(`Jenkins holds ${builds.length} builds, not ${PRODUCTS}`);
+  const first = Math.min(...builds.map((build) => build.timestamp));
+  const last = Math.max(...builds.map((build) => build.timestamp + build.duration));
+  return { first: Math.round(first - run.startedAt), tail: Math.round(run.startedAt + run.ms - last) };
 }
 
 /** Reads the head, makes the job and starts its build; the head. */
