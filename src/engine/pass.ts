@@ -74,12 +74,17 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   // observations, and must see the journal those observations go with (else a build triggered
   // early, with no build observed, would look like a build that vanished and be triggered again).
   const before = new Map<string, JournalEntry | undefined>();
+  // Products whose manifests changed since the loop's last load (undefined: not known).
+  const respecified = runtime.changedProducts ? new Set(runtime.changedProducts) : undefined;
   const onObserved = executor
     ? (product: Product, observation: ProductObservation) => {
-        // Seen as the loop's last plan saw it: that plan decided about it, and this pass's plan
-        // starts whatever of it is runnable now (a backoff over, an approval given).
-        if (runtime.loop?.observed.get(product.id) === observationPrint(observation)) return;
-        actEarly(runtime, executor, before, product, observation, options.now);
+        // Specified and seen as the loop's last plan had them: that plan decided about it, and
+        // this pass's plan starts whatever of it is runnable now (a backoff over, an approval given).
+        const known =
+          respecified !== undefined &&
+          !respecified.has(product.id) &&
+          runtime.loop?.observed.get(product.id) === observationPrint(observation);
+        if (!known) actEarly(runtime, executor, before, product, observation, options.now);
       }
     : undefined;
   const journal = (key: string) => (before.has(key) ? before.get(key) : runtime.store.journalEntry(key));
