@@ -45,22 +45,21 @@ export const DRAIN_MARGIN = 0.2;
 
 /**
  * When to look at what runs again: after its facets' `requeueAfterMs` at most, after MIN_POLL_MS
- * at least. Between the two, by the pace at which what runs gets done (`drainMs`, when all of it
- * is expected to be done): halfway there while that is far off, so that the looks come closer
- * together as a fleet's builds drain without hundreds of builds looked at every quarter second
- * (the looks a second follow about twice the pace at which the server finishes them); once it is
- * near (within two MIN_POLL_MS), just after it (DRAIN_MARGIN), and then as soon as NEAR_POLL_MS:
- * the last builds are seen done soon after they are. A pace is lost as soon as a look finds
- * nothing done, so a long last build is looked at every MIN_POLL_MS, not every NEAR_POLL_MS.
- * Without a pace, the looks are kept under POLLS_PER_SECOND.
+ * at least, and, at first, so that the looks stay under POLLS_PER_SECOND. With a pace (`drainMs`,
+ * when all that runs is expected to be done), sooner, never later: halfway there while that is
+ * far off, so that the looks come closer together as a fleet's builds drain (the looks a second
+ * follow about twice the pace at which the server finishes them); once it is near (within two
+ * MIN_POLL_MS), just after it (DRAIN_MARGIN), and as soon as NEAR_POLL_MS: the last builds are
+ * seen done soon after they are. A pace is lost as soon as a look finds nothing done, so a long
+ * last build is looked at every MIN_POLL_MS, not every NEAR_POLL_MS.
  */
 export function lookAgainMs(running: number, requeueAfterMs: number, drainMs: number | undefined): number {
-  let paced: number;
+  const unpaced = Math.max(MIN_POLL_MS, (running * 1000) / POLLS_PER_SECOND);
+  let paced = unpaced;
   let least = MIN_POLL_MS;
-  if (drainMs === undefined) paced = (running * 1000) / POLLS_PER_SECOND;
-  else if (drainMs >= 2 * MIN_POLL_MS) paced = drainMs / 2;
-  else {
-    paced = drainMs * (1 + DRAIN_MARGIN);
+  if (drainMs !== undefined && drainMs >= 2 * MIN_POLL_MS) paced = Math.min(unpaced, drainMs / 2);
+  else if (drainMs !== undefined) {
+    paced = Math.min(unpaced, drainMs * (1 + DRAIN_MARGIN));
     least = NEAR_POLL_MS;
   }
   return Math.min(Math.max(least, paced), requeueAfterMs);

@@ -64,14 +64,17 @@ describe('lookAgainMs', () => {
     expect(lookAgainMs(200, 1000, undefined)).toBe(1000);
   });
 
-  it('looks halfway to when everything is expected done while that is far', () => {
+  it('looks halfway to when everything is expected done while that is far, never later than without a pace', () => {
     expect(lookAgainMs(50, 1000, 1200)).toBe(600);
     expect(lookAgainMs(50, 1000, 4000)).toBe(1000);
     expect(lookAgainMs(50, 1000, 2 * MIN_POLL_MS)).toBe(MIN_POLL_MS);
+    // 10 running: 250 ms without a pace, however slow the pace says they are.
+    expect(lookAgainMs(10, 1000, 1400)).toBe(lookAgainMs(10, 1000, undefined));
   });
 
   it('looks just after everything is expected done once that is near, as soon as NEAR_POLL_MS', () => {
-    expect(lookAgainMs(5, 1000, 300)).toBeCloseTo(300 * (1 + DRAIN_MARGIN));
+    expect(lookAgainMs(20, 1000, 300)).toBeCloseTo(300 * (1 + DRAIN_MARGIN));
+    expect(lookAgainMs(5, 1000, 300)).toBe(MIN_POLL_MS);
     expect(lookAgainMs(1, 1000, 20)).toBe(NEAR_POLL_MS);
     expect(lookAgainMs(1, 50, 20)).toBe(50);
   });
