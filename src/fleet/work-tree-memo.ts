@@ -32,10 +32,14 @@ export const MAX_ENTRIES = 20_000;
  */
 export class WorkTreeMemo {
   readonly #now: () => number;
+  readonly #maxEntries: number;
+  /** Folders found to hold more than maxEntries: not walked again (git is asked every time). */
+  readonly #tooMany = new Set<string>();
   #last: { dir: string; place: WorkTreePlace; print: string; files: FleetFiles } | undefined;
 
-  constructor(options: { now?: () => number } = {}) {
+  constructor(options: { now?: () => number; maxEntries?: number } = {}) {
     this.#now = options.now ?? Date.now;
+    this.#maxEntries = options.maxEntries ?? MAX_ENTRIES;
   }
 
   /** The files read last time from `dir`, if nothing they depend on changed since. */
@@ -50,7 +54,11 @@ export class WorkTreeMemo {
 
   /** workTreePrint by this memo's clock. */
   print(dir: string, place: WorkTreePlace, env: NodeJS.ProcessEnv): string | undefined {
-    return workTreePrint(dir, place, env, this.#now());
+    if (this.#tooMany.has(dir)) return undefined;
+    const print = workTreePrint(dir, place, env, this.#now(), this.#maxEntries);
+    if (print !== TOO_MANY) return print;
+    this.#tooMany.add(dir);
+    return undefined;
   }
 
   /** Keeps what was read after `print` was taken (undefined: nothing to keep). */
@@ -59,16 +67,20 @@ export class WorkTreeMemo {
   }
 }
 
+/** What workTreePrint gives for a folder holding more than its limit of entries. */
+export const TOO_MANY: unique symbol = Symbol('too many entries');
+
 /**
  * The stats `git status` of `dir` and a read of its files depend on, as one text; undefined when
- * they cannot all be taken, are too many, or changed too recently to vouch for.
+ * they cannot all be taken or changed too recently to vouch for; TOO_MANY past `maxEntries`.
  */
 export function workTreePrint(
   dir: string,
   place: WorkTreePlace,
   env: NodeJS.ProcessEnv,
   now: number = Date.now(),
-): string | undefined {
+  maxEntries: number = MAX_ENTRIES,
+): string | undefined | typeof TOO_MANY {
   const lines: string[] = [];
   let newest = 0;
   const add = (label: string, stats: Stats | undefined): void => {
@@ -97,15 +109,16 @@ export function workTreePrint(
       above = resolve(above, '..');
       for (const file of ['.gitignore', '.gitattributes']) add(join(above, file), stat(join(above, file)));
     }
-    if (!walk(dir, (path, stats) => add(relative(dir, path).split(sep).join('/'), stats))) return undefined;
+    const visit = (path: string, stats: Stats) => add(relative(dir, path).split(sep).join('/'), stats);
+    if (!walk(dir, maxEntries, visit)) return TOO_MANY;
   } catch {
     return undefined;
   }
   return now - newest < RACY_MS ? undefined : lines.join('\n');
 }
 
-/** Every entry below `dir` but `.git`, with its lstat; false past MAX_ENTRIES. */
-function walk(dir: string, visit: (path: string, stats: Stats) => void): boolean {
+/** Every entry below `dir` but `.git`, with its lstat; false past `maxEntries`. */
+function walk(dir: string, maxEntries: number, visit: (path: string, stats: Stats) => void): boolean {
   const folders = [dir];
   let count = 0;
   visit(dir, lstatSync(dir));
@@ -113,7 +126,7 @@ function walk(dir: string, visit: (path: string, stats: Stats) => void): boolean
     const names = readdirSync(folder).sort();
     for (const name of names) {
       if (name === '.git') continue;
-      if (++count > MAX_ENTRIES) return false;
+      if (++count > maxEntries) return false;
       const path = join(folder, name);
       const stats = lstatSync(path);
       visit(path, stats);

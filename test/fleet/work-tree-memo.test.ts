@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFleetFiles } from '../../src/fleet/source.js';
-import { WorkTreeMemo } from '../../src/fleet/work-tree-memo.js';
+import { TOO_MANY, WorkTreeMemo, workTreePrint } from '../../src/fleet/work-tree-memo.js';
 import { BASE_FLEET } from '../helpers/fleet-fixtures.js';
 import { commitAll, git, gitRepoFrom, tempDir } from '../helpers/git.js';
 
@@ -70,6 +70,23 @@ describe('a loop reading its fleet work tree again', () => {
     // At the repository's root, outside the fleet folder (whose status alone counts).
     appendFileSync(join(repo, '.gitignore'), '*.log\n');
     expect(await read(fleet, memo)).toMatchObject({ dirty: false });
+  });
+
+  it('gives up on a fleet folder with too many entries to stat, and asks git every time', async () => {
+    const { fleet } = await fleetRepo();
+    const memo = new WorkTreeMemo({ now: () => Date.now() + 60_000, maxEntries: 3 });
+    const place = {
+      gitDir: join(fleet, '..', '..', '.git'),
+      commonDir: join(fleet, '..', '..', '.git'),
+      prefix: 'ops/fleet/',
+    };
+    expect(memo.print(fleet, place, process.env)).toBeUndefined();
+    const first = await read(fleet, memo);
+    const again = await read(fleet, memo);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(workTreePrint(fleet, place, process.env, Date.now() + 60_000, 3)).toBe(TOO_MANY);
+    expect(typeof workTreePrint(fleet, place, process.env, Date.now() + 60_000)).toBe('string');
   });
 
   it('vouches for nothing that changed within the racy window', async () => {
