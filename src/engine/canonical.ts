@@ -31,20 +31,22 @@ interface Walk {
 }
 
 function write(value: unknown, walk: Walk): string | undefined {
-  switch (typeof value) {
+  return writeJson(jsonValue(value), walk);
+}
+
+/** A value toJSON() was already applied to (once, as JSON.stringify does). */
+function writeJson(json: unknown, walk: Walk): string | undefined {
+  switch (typeof json) {
     case 'string':
-      return JSON.stringify(walk.redaction ? walk.redaction.redactText(value) : value);
+      return JSON.stringify(walk.redaction ? walk.redaction.redactText(json) : json);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return json ? 'true' : 'false';
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+      return Number.isFinite(json) ? JSON.stringify(json) : 'null';
     case 'bigint':
       throw new TypeError('canonicalJson: a bigint is not JSON');
     case 'object':
-      if (value === null) return 'null';
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-        return write((value as { toJSON: () => unknown }).toJSON(), walk);
-      return writeObject(value, walk);
+      return json === null ? 'null' : writeObject(json, walk);
     default:
       // undefined, functions and symbols: dropped by the caller, as JSON.stringify does.
       return undefined;
@@ -85,18 +87,18 @@ function writeObject(value: object, walk: Walk): string {
 }
 
 function writeMember(key: string, value: unknown, walk: Walk): string | undefined {
+  const json = jsonValue(value);
   const redaction = walk.redaction;
-  if (redaction?.isSecretKey(key)) {
-    const json = jsonValue(value);
-    if (typeof json === 'string' || (typeof json === 'number' && Number.isFinite(json)))
-      return JSON.stringify(redaction.mask);
-  }
-  return write(value, walk);
+  const secret = typeof json === 'string' || (typeof json === 'number' && Number.isFinite(json));
+  if (secret && redaction?.isSecretKey(key)) return JSON.stringify(redaction.mask);
+  return writeJson(json, walk);
 }
 
 /** What JSON.stringify writes for a value: its toJSON() where it has one. */
 function jsonValue(value: unknown): unknown {
-  return value !== null && typeof (value as { toJSON?: unknown } | undefined)?.toJSON === 'function'
+  return typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
     ? (value as { toJSON: () => unknown }).toJSON()
     : value;
 }

@@ -10,6 +10,9 @@ export const NEAR_POLL_MS = 100;
  */
 export const POLLS_PER_SECOND = 50;
 
+/** How much later than expected the look that should find everything done comes (estimates err). */
+export const DRAIN_MARGIN = 0.2;
+
 /**
  * How fast what runs outside (builds queued or running: a facet's `requeueAfterMs`) gets done,
  * from one pass to the next: the products seen running in the last pass that are not running now,
@@ -39,9 +42,6 @@ export class RunningPace {
     return this.#perMs === undefined || running === 0 ? undefined : running / this.#perMs;
   }
 }
-
-/** How much later than expected the look that should find everything done comes (estimates err). */
-export const DRAIN_MARGIN = 0.2;
 
 /**
  * When to look at what runs again: after its facets' `requeueAfterMs` at most, after MIN_POLL_MS

@@ -8,7 +8,7 @@ import type { ProductObservation } from './facet.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
 import { newLoopState } from './loop-state.js';
-import { lookAgainMs, RunningPace } from './pace.js';
+import { lookAgainMs, RunningPace, runningProducts } from './pace.js';
 import { type PassResult, reconcilePass } from './pass.js';
 import type { Plan, ProductPlanStatus } from './plan-model.js';
 import { openRuntime, type RuntimeOptions } from './runtime.js';
@@ -189,10 +189,9 @@ function settled(plan: Plan | undefined, executed: ExecutedAction[]): boolean {
   if (!plan) return false;
   if (executed.some((action) => action.outcome !== 'skipped')) return false;
   if (runnableIds(plan.actions).size > 0) return false;
-  const running = plan.products.some((product) =>
-    Object.values(product.facets).some((facet) => facet.requeueAfterMs !== undefined),
+  return (
+    runningProducts(plan).size === 0 && retryableErrors(plan).length === 0 && backingOff(plan).length === 0
   );
-  return !running && retryableErrors(plan).length === 0 && backingOff(plan).length === 0;
 }
 
 /** Facets whose observation failed for a reason that passes (a server down, rate-limiting). */

@@ -47,3 +47,12 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ n: 1n })).toThrow(/bigint/);
   });
 });
+
+describe('canonicalJson and toJSON', () => {
+  it('applies toJSON once to a value, as JSON.stringify does, and again to what it holds', () => {
+    const inner = { toJSON: () => 'inner' };
+    const outer = { toJSON: () => ({ toJSON: () => 'twice', nested: inner }) };
+    expect(canonicalJson(outer)).toBe(JSON.stringify(outer));
+    expect(canonicalJson([outer])).toBe(JSON.stringify([outer]));
+  });
+});
