@@ -4,24 +4,19 @@ import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } f
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { consoleFailure } from './console.js';
 import { renderJenkinsfile, stageNames } from './jenkinsfile.js';
-import {
-  jenkinsJobUrlPath,
-  jobConfigHash,
-  jobHashIn,
-  renderFolderConfig,
-  renderJobConfig,
-} from './job-config.js';
+import { jenkinsJobUrlPath, jobHashIn, renderFolderConfig, renderJob } from './job-config.js';
 
 const LOG_TAIL_BYTES = 4096;
 /** A folder is read whole when at least 1/FOLDER_READ_SHARE of its products are looked at (prepareJobs). */
 const FOLDER_READ_SHARE = 4;
 
 /**
- * The hash of the job a product's spec gives (jobConfigHash), once per product object: the
- * loader hands the same object back while its manifest is unchanged, and a loop's passes would
- * otherwise render each product's Jenkinsfile and config.xml again every time they look.
+ * The config.xml of the job a product's spec gives, and its hash (renderJob), once per product
+ * object: the loader hands the same object back while its manifest is unchanged, and a loop's
+ * passes would otherwise render each product's Jenkinsfile and config.xml again every time they
+ * look (and each configure once more).
  */
-const wantedJobHash = perObject((product: Product) => jobConfigHash(product, renderJenkinsfile(product)));
+const wantedJob = perObject((product: Product) => renderJob(product, renderJenkinsfile(product)));
 
 /**
  * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional
@@ -57,7 +52,7 @@ export class JenkinsCi implements CiBackend {
     this.#prepared.delete(product.id);
     const job = prepared ? (await prepared)?.get(path[path.length - 1] as string) : await this.#api.job(path);
     if (job === undefined) return { job: 'missing', build: undefined };
-    const wanted = wantedJobHash(product);
+    const wanted = wantedJob(product).hash;
     return {
       job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
       build: await this.#buildOf(product.id, commit, path, job, product.manifest.spec.build?.steps),
@@ -108,7 +103,7 @@ export class JenkinsCi implements CiBackend {
   async ensureJob(product: Product, seen?: JobState): Promise<'created' | 'updated' | 'unchanged'> {
     const path = this.jobPath(product.id);
     for (let depth = 1; depth < path.length; depth++) await this.#ensureFolder(path.slice(0, depth));
-    const wanted = renderJobConfig(product, renderJenkinsfile(product));
+    const wanted = wantedJob(product).config;
     if (seen === 'missing') {
       try {
         await this.#api.create(path, wanted);

@@ -32,8 +32,16 @@ const JOB_HASH_MARKER = 'codemonkeys:job-hash';
  * cannot carry (never the case for renderJenkinsfile's output).
  */
 export function renderJobConfig(product: Product, jenkinsfile: string): string {
+  return renderJob(product, jenkinsfile).config;
+}
+
+/** renderJobConfig's config.xml with the hash it carries, each rendered once. */
+export function renderJob(product: Product, jenkinsfile: string): { config: string; hash: string } {
   const hash = jobConfigHash(product, jenkinsfile);
-  return jobConfigXml(`${jobDescription(product)}\n${JOB_HASH_MARKER} ${hash}`, jenkinsfile);
+  return {
+    config: jobConfigXml(`${jobDescription(product)}\n${JOB_HASH_MARKER} ${hash}`, jenkinsfile),
+    hash,
+  };
 }
 
 /**
@@ -128,17 +136,20 @@ const ENTITIES: Record<string, string> = {
  * U+2028 into LF. NUL, U+FFFE, U+FFFF and unpaired surrogates cannot be written at all.
  */
 function xmlEscape(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0) as number;
-    if (code === 0 || code === 0xfffe || code === 0xffff || (code >= 0xd800 && code <= 0xdfff)) {
-      throw new CodemonkeysError(`U+${hex(code)} cannot be written in XML`, { reason: 'UnrenderableXml' });
-    }
-    const referenced =
-      (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f) || code === 0x2028;
-    out += ENTITIES[char] ?? (referenced ? `&#x${hex(code)};` : char);
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, escapeChar) : text;
+}
+
+/** The characters xmlEscape changes or refuses (a lone surrogate is one; a pair is a character). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\ufffe\uffff\ud800-\udfff]/u;
+const ESCAPED = new RegExp(NEEDS_ESCAPE.source, 'gu');
+
+function escapeChar(char: string): string {
+  const code = char.codePointAt(0) as number;
+  if (code === 0 || code === 0xfffe || code === 0xffff || (code >= 0xd800 && code <= 0xdfff)) {
+    throw new CodemonkeysError(`U+${hex(code)} cannot be written in XML`, { reason: 'UnrenderableXml' });
   }
-  return out;
+  return ENTITIES[char] ?? `&#x${hex(code)};`;
 }
 
 function hex(code: number): string {
