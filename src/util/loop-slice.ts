@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** How long work may hold the event loop before it lets timers and I/O in. */
-export const SLICE_MS = 8;
+export const SLICE_MS = 4;
 
 /**
  * Work that shares the event loop in slices of SLICE_MS. Work that resolves without I/O — 200
