@@ -10,7 +10,7 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A value of the model before rendering: plain JSON, or references to other model objects. */
-export type ModelValue = string | number | boolean | null | ModelValue[] | ModelObject | Ref;
+export type ModelValue = string | number | boolean | null | ModelValue[] | ModelObject | Ref | Lazy;
 /** An object of the model: properties in the order Jenkins exports them. */
 export interface ModelObject {
   [key: string]: ModelValue;
@@ -25,6 +25,16 @@ export class Ref {
     readonly shallow: ModelObject,
     readonly deep: () => ModelObject,
   ) {}
+}
+
+/**
+ * A property whose value is computed only when a request renders it. Stapler reads an exported
+ * property only after the tree pruner accepted it (jenkinsci/stapler
+ * core/src/main/java/org/kohsuke/stapler/export/Property.java, `writeTo`: `pruner.accept(object,
+ * this)` first, then the getter), so a request for a job's name never walks its builds or the queue.
+ */
+export class Lazy {
+  constructor(readonly compute: () => ModelValue) {}
 }
 
 interface TreeNode {
@@ -43,6 +53,7 @@ export function renderApi(root: ModelObject, query: URLSearchParams): string {
 }
 
 function renderDepth(value: ModelValue, level: number, depth: number): JsonValue {
+  if (value instanceof Lazy) return renderDepth(value.compute(), level, depth);
   if (value instanceof Ref) {
     return renderDepth(level <= depth ? value.deep() : value.shallow, level + 1, depth);
   }
@@ -54,6 +65,7 @@ function renderDepth(value: ModelValue, level: number, depth: number): JsonValue
 }
 
 function renderTree(value: ModelValue, spec: TreeSpec | undefined): JsonValue {
+  if (value instanceof Lazy) return renderTree(value.compute(), spec);
   if (value instanceof Ref) return renderTree(value.deep(), spec);
   if (Array.isArray(value)) return value.map((element) => renderTree(element, spec));
   if (value === null || typeof value !== 'object') return value;
@@ -61,9 +73,10 @@ function renderTree(value: ModelValue, spec: TreeSpec | undefined): JsonValue {
   const kind = value._class;
   if (typeof kind === 'string') out._class = kind;
   if (!spec) return Object.keys(out).length > 0 ? out : renderDepth(value, 1, 0);
-  for (const [key, child] of Object.entries(value)) {
+  for (const [key, property] of Object.entries(value)) {
     const node = spec.get(key);
     if (!node || key === '_class') continue;
+    const child = property instanceof Lazy ? property.compute() : property;
     const selected = Array.isArray(child) && node.range ? child.slice(node.range.from, node.range.to) : child;
     out[key] = renderTree(selected, node.children);
   }

@@ -1,4 +1,4 @@
-import { type ModelObject, type ModelValue, Ref } from './api-tree.js';
+import { Lazy, type ModelObject, Ref } from './api-tree.js';
 import type { Build } from './build.js';
 import { Folder, fullDisplayNameOf, fullNameOf, type Item, type Job, relativeUrlOf } from './items.js';
 import { buildRef } from './json-runs.js';
@@ -80,15 +80,18 @@ function folderJson(folder: Folder, context: ViewContext): ModelObject {
   };
 }
 
-/** `hudson.model.Job` and `WorkflowJob` exported properties. */
+/**
+ * `hudson.model.Job` and `WorkflowJob` exported properties. What walks the builds or the queue is
+ * Lazy, computed only when the request's tree or depth asks for it, as Stapler reads a getter.
+ */
 function jobJson(job: Job, context: ViewContext): ModelObject {
-  const builds = [...job.builds].reverse();
-  const completed = builds.filter((build) => !build.building);
-  const last = (match: (build: Build) => boolean): ModelValue => {
-    const found = completed.find(match);
-    return found ? buildRef(found, context.rootUrl) : null;
-  };
-  const queued = context.queue.live().filter((item) => item.job === job);
+  const newestFirst = (): Build[] => [...job.builds].reverse();
+  const last = (match: (build: Build) => boolean): Lazy =>
+    new Lazy(() => {
+      const found = newestFirst().find((build) => !build.building && match(build));
+      return found ? buildRef(found, context.rootUrl) : null;
+    });
+  const queued = (): QueueItem | undefined => context.queue.live().find((item) => item.job === job);
   const parameters = parametersProperty(job);
   return {
     _class: classOf(job),
@@ -106,13 +109,16 @@ function jobJson(job: Job, context: ViewContext): ModelObject {
     name: job.name,
     url: `${context.rootUrl}${relativeUrlOf(job)}`,
     buildable: !job.config.disabled,
-    builds: builds.map((build) => buildRef(build, context.rootUrl)),
-    color: colorOf(job),
-    firstBuild: job.builds[0] ? buildRef(job.builds[0], context.rootUrl) : null,
+    builds: new Lazy(() => newestFirst().map((build) => buildRef(build, context.rootUrl))),
+    color: new Lazy(() => colorOf(job)),
+    firstBuild: new Lazy(() => (job.builds[0] ? buildRef(job.builds[0], context.rootUrl) : null)),
     healthReport: [],
-    inQueue: queued.length > 0,
+    inQueue: new Lazy(() => queued() !== undefined),
     keepDependencies: false,
-    lastBuild: builds[0] ? buildRef(builds[0], context.rootUrl) : null,
+    lastBuild: new Lazy(() => {
+      const newest = job.builds[job.builds.length - 1];
+      return newest ? buildRef(newest, context.rootUrl) : null;
+    }),
     lastCompletedBuild: last(() => true),
     lastFailedBuild: last((build) => build.result === 'FAILURE'),
     lastStableBuild: last((build) => build.result === 'SUCCESS'),
@@ -121,9 +127,12 @@ function jobJson(job: Job, context: ViewContext): ModelObject {
     lastUnsuccessfulBuild: last((build) => build.result !== 'SUCCESS'),
     nextBuildNumber: job.nextBuildNumber,
     property: parameters ? [parameters] : [],
-    queueItem: queued[0] ? queueItemRef(queued[0], context) : null,
+    queueItem: new Lazy(() => {
+      const item = queued();
+      return item ? queueItemRef(item, context) : null;
+    }),
     concurrentBuild: job.config.concurrentBuilds,
-    inProgress: builds.some((build) => build.building),
+    inProgress: new Lazy(() => job.builds.some((build) => build.building)),
     resumeBlocked: false,
   };
 }
@@ -154,7 +163,7 @@ function parametersProperty(job: Job): ModelObject | undefined {
 export function colorOf(job: Job): string {
   if (job.config.disabled) return 'disabled';
   const running = job.builds.some((build) => build.building);
-  const last = [...job.builds].reverse().find((build) => !build.building);
+  const last = job.builds.findLast((build) => !build.building);
   const base = (last && COLORS[last.result ?? 'NOT_BUILT']) || 'notbuilt';
   return running ? `${base}_anime` : base;
 }

@@ -38,6 +38,8 @@ export interface QueueOptions {
  */
 export class BuildQueue {
   readonly #items = new Map<number, QueueItem>();
+  /** The items not yet left, in the order they came (Queue's waiting, blocked and buildable lists). */
+  readonly #live = new Set<QueueItem>();
   readonly #options: QueueOptions;
   #nextId = 1;
   #busy = 0;
@@ -79,6 +81,7 @@ export class BuildQueue {
       cancelled: false,
     };
     this.#items.set(item.id, item);
+    this.#live.add(item);
     this.maintain();
     return { item, created: true };
   }
@@ -89,16 +92,21 @@ export class BuildQueue {
 
   /** Items still in the queue, oldest first. */
   live(): QueueItem[] {
-    return [...this.#items.values()].filter((item) => item.state !== 'left');
+    return [...this.#live];
   }
 
   /** `Queue.doCancelItem`: the item leaves the queue, cancelled. */
   cancel(id: number): boolean {
     const item = this.#items.get(id);
     if (!item || item.state === 'left') return false;
-    item.state = 'left';
+    this.#leave(item);
     item.cancelled = true;
     return true;
+  }
+
+  #leave(item: QueueItem): void {
+    item.state = 'left';
+    this.#live.delete(item);
   }
 
   /** An executor is free again. */
@@ -122,7 +130,7 @@ export class BuildQueue {
       item.state = blocked ? 'blocked' : 'buildable';
       if (item.state === 'buildable' && this.#busy < this.#options.executors) {
         this.#busy++;
-        item.state = 'left';
+        this.#leave(item);
         item.build = this.#options.start(item);
       }
     }
