@@ -16,7 +16,7 @@ import { startJenkinsProcess } from './jenkins-process.js';
 
 const PRODUCTS = Number(process.env.BENCH_JENKINS_PRODUCTS ?? 200);
 /** Rounds of both runs, in alternating order: the machine's load moves between runs. */
-const ROUNDS = Number(process.env.BENCH_JENKINS_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_JENKINS_ROUNDS ?? 8);
 /** Executors of the emulated Jenkins, and the reconciler's concurrency (its per-backend limit for Jenkins). */
 const EXECUTORS = 8;
 const TOKEN_VARIABLE = 'BENCH_JENKINS_TOKEN';
