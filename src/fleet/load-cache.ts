@@ -1,4 +1,5 @@
 import type { ManifestDocument } from './document.js';
+import type { LoadDiskCache } from './load-disk-cache.js';
 import type { LastLoad } from './load-incremental.js';
 import type { Product } from './model.js';
 import type { Problem } from './problems.js';
@@ -25,6 +26,8 @@ export class LoadCache {
   last: LastLoad | undefined;
   /** What the fleet's work tree looked like when it was last read (see WorkTreeMemo). */
   readonly workTree = new WorkTreeMemo();
+  /** The disk cache of the fleet source last loaded, opened once (see LoadDiskCache). */
+  disk: { source: string; files: LoadDiskCache } | undefined;
 
   /** A new shape token, for a fleet whose shape may have changed. */
   nextShapeToken(): number {

@@ -3,6 +3,7 @@ import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
 import type { FileResult, LoadCache } from './load-cache.js';
+import { LoadDiskCache } from './load-disk-cache.js';
 import { reloadChangedProducts } from './load-incremental.js';
 import type {
   ConstitutionManifest,
@@ -24,6 +25,11 @@ export interface LoadOptions extends SourceOptions {
   now?: Date;
   /** Reuse of unchanged files' results across loads (a loop keeps one). */
   cache?: LoadCache;
+  /**
+   * Reuse of unchanged files' results across processes (LoadDiskCache, under the cache folder);
+   * default on. Off, every file is parsed and validated as if for the first time.
+   */
+  diskCache?: boolean;
 }
 
 export interface LoadResult {
@@ -48,17 +54,41 @@ export interface LoadResult {
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
 export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
   const files = await readFleetFiles({ ...options, memo: options.cache?.workTree });
-  return loadFleetFiles(files, options.now ?? new Date(), options.cache);
+  const disk = options.diskCache === false ? undefined : diskCacheOf(files.source, options);
+  const result = loadFleetFiles(files, options.now ?? new Date(), options.cache, disk);
+  disk?.save(files.files);
+  return result;
+}
+
+/** The disk cache of a fleet source: a loop's LoadCache opens it once and keeps it. */
+function diskCacheOf(source: string, options: LoadOptions): LoadDiskCache {
+  const cache = options.cache;
+  if (cache?.disk?.source === source) return cache.disk.files;
+  const files = LoadDiskCache.open(source, options.env);
+  if (cache) cache.disk = { source, files };
+  return files;
 }
 
 /**
  * Validates the manifests of a fleet repo and builds its typed model. Pure: every problem in
  * every file is collected, none stops the others from being found.
  */
-export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?: LoadCache): LoadResult {
+export function loadFleetFiles(
+  input: FleetFiles,
+  now: Date = new Date(),
+  cache?: LoadCache,
+  disk?: LoadDiskCache,
+): LoadResult {
+  const fileResult = (file: string, text: string): FileResult => {
+    const known = cache?.lookup(file, text) ?? disk?.lookup(file, text);
+    if (known) return known;
+    const result = loadFile(file, text);
+    disk?.remember(file, text, result);
+    return result;
+  };
   if (cache?.last) {
     const cachedLoad = (file: string, text: string): FileResult => {
-      const result = cache.lookup(file, text) ?? loadFile(file, text);
+      const result = fileResult(file, text);
       cache.store(file, result);
       return result;
     };
@@ -74,7 +104,7 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?
       return fast;
     }
   }
-  const result = loadAll(input, now, cache);
+  const result = loadAll(input, now, cache, fileResult);
   if (cache) {
     if (result.fleet) result.fleet.shapeToken = cache.nextShapeToken();
     cache.last = result.fleet
@@ -84,12 +114,17 @@ export function loadFleetFiles(input: FleetFiles, now: Date = new Date(), cache?
   return result;
 }
 
-function loadAll(input: FleetFiles, now: Date, cache: LoadCache | undefined): LoadResult {
+function loadAll(
+  input: FleetFiles,
+  now: Date,
+  cache: LoadCache | undefined,
+  fileResult: (file: string, text: string) => FileResult,
+): LoadResult {
   const problems: Problem[] = [];
   const documents: ManifestDocument[] = [];
   // Sorted, so that which of two duplicates counts as the first never depends on listing order.
   for (const [file, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const result = cache?.lookup(file, text) ?? loadFile(file, text);
+    const result = fileResult(file, text);
     cache?.store(file, result);
     problems.push(...result.problems);
     if (result.document) documents.push(result.document);
