@@ -26,7 +26,8 @@ const TOKEN_VARIABLE = 'BENCH_JENKINS_TOKEN';
  * nothing to converged, against the same work done straight through JenkinsCi with the same
  * concurrency (read each head, make each job, start each build, poll until all are green); then
  * the HTTP requests per product of an idle pass. Each run gets a Jenkins of its own, in a process
- * of its own as a real one is (jenkins-process.ts), and the reconciler a state of its own. The
+ * of its own as a real one is (jenkins-process.ts), and the reconciler a state of its own (its
+ * disk cache of the fleet's files is what its earlier rounds left: cold in round 1). The
  * emulator's builds and the client share the machine's cores, in both runs alike: the figures
  * swing with the machine's load, hence rounds in alternating order.
  */
@@ -155,7 +156,14 @@ async function reconcileAll(repo: FleetRepo, env: NodeJS.ProcessEnv): Promise<Ru
  * all through JenkinsCi; then poll the builds still running until every one is green.
  */
 async function directBuilds(repo: FleetRepo, url: string): Promise<Run> {
-  const loaded = await loadFleet({ fleet: repo.fleetDir, cwd: repo.root, env: process.env });
+  // Untimed, and kept from warming the reconciler's disk cache of the fleet's files: what the
+  // reconciler finds there is what its own earlier rounds left, as a reconciler run from cron would.
+  const loaded = await loadFleet({
+    fleet: repo.fleetDir,
+    cwd: repo.root,
+    env: process.env,
+    diskCache: false,
+  });
   if (!loaded.fleet) throw new Error('the bench fleet is invalid');
   const products = [...loaded.fleet.products.values()];
   const api = new JenkinsApi({ url, user: DEFAULT_JENKINS_USER.name, token: DEFAULT_JENKINS_USER.apiToken });
