@@ -36,22 +36,29 @@ export class RunningPace {
     this.#last = { at, running };
   }
 
-  /** When everything now running is expected to be done, from now; undefined without a pace. */
-  drainMs(): number | undefined {
-    const running = this.#last?.running.size ?? 0;
-    return this.#perMs === undefined || running === 0 ? undefined : running / this.#perMs;
+  /**
+   * When everything seen running is expected to be done, counted from `now` (default: the start of
+   * the pass that saw it, which is when it was seen; the pass itself took some of that time);
+   * undefined without a pace.
+   */
+  drainMs(now?: number): number | undefined {
+    const last = this.#last;
+    const running = last?.running.size ?? 0;
+    if (!last || this.#perMs === undefined || running === 0) return undefined;
+    return Math.max(0, running / this.#perMs - Math.max(0, (now ?? last.at) - last.at));
   }
 }
 
 /**
  * When to look at what runs again: after its facets' `requeueAfterMs` at most, after MIN_POLL_MS
  * at least, and, at first, so that the looks stay under POLLS_PER_SECOND. With a pace (`drainMs`,
- * when all that runs is expected to be done), sooner, never later: halfway there while that is
- * far off, so that the looks come closer together as a fleet's builds drain (the looks a second
- * follow about twice the pace at which the server finishes them); once it is near (within two
- * MIN_POLL_MS), just after it (DRAIN_MARGIN), and as soon as NEAR_POLL_MS: the last builds are
- * seen done soon after they are. A pace is lost as soon as a look finds nothing done, so a long
- * last build is looked at every MIN_POLL_MS, not every NEAR_POLL_MS.
+ * when all that runs is expected to be done), sooner, never later: halfway there, so that the
+ * looks come closer together as a fleet's builds drain (the looks a second follow about twice the
+ * pace at which the server finishes them), as soon as NEAR_POLL_MS once that is near (within two
+ * MIN_POLL_MS); and once halfway would be sooner than NEAR_POLL_MS, just after it (DRAIN_MARGIN):
+ * the last builds are seen done soon after they are, by a look that expects to find them done. A
+ * pace is lost as soon as a look finds nothing done, so a long last build is looked at every
+ * MIN_POLL_MS, not every NEAR_POLL_MS.
  */
 export function lookAgainMs(running: number, requeueAfterMs: number, drainMs: number | undefined): number {
   const unpaced = Math.max(MIN_POLL_MS, (running * 1000) / POLLS_PER_SECOND);
@@ -59,7 +66,8 @@ export function lookAgainMs(running: number, requeueAfterMs: number, drainMs: nu
   let least = MIN_POLL_MS;
   if (drainMs !== undefined && drainMs >= 2 * MIN_POLL_MS) paced = Math.min(unpaced, drainMs / 2);
   else if (drainMs !== undefined) {
-    paced = Math.min(unpaced, drainMs * (1 + DRAIN_MARGIN));
+    const half = drainMs / 2;
+    paced = Math.min(unpaced, half >= NEAR_POLL_MS ? half : drainMs * (1 + DRAIN_MARGIN));
     least = NEAR_POLL_MS;
   }
   return Math.min(Math.max(least, paced), requeueAfterMs);

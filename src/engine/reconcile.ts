@@ -101,7 +101,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       }
       failedObservations = retryableErrors(last.plan).length > 0 ? failedObservations + 1 : 0;
       const retryObservationMs = failedObservations > 0 ? backoff(failedObservations) : undefined;
-      const drainMs = pace.drainMs();
+      const drainMs = pace.drainMs(now().getTime());
       const delay = requeueDelay(last.plan, last.executed, now(), retryObservationMs, drainMs);
       // A look that should find everything done reads everything afresh: if it does, the fleet is
       // converged there and then, without a pass to confirm it.

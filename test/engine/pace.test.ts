@@ -45,6 +45,16 @@ describe('RunningPace', () => {
     expect(pace.drainMs()).toBeCloseTo(15 / (10 / 250));
   });
 
+  it('counts what is left of the drain from the moment asked about, never below zero', () => {
+    const pace = new RunningPace();
+    pace.update(plan(ids(40)), 0);
+    pace.update(plan(ids(20, 20), ids(20)), 500);
+    // Seen at 500, expected done at 1000: asked at 570 (after a 70 ms pass), 430 ms are left.
+    expect(pace.drainMs(570)).toBeCloseTo(430);
+    expect(pace.drainMs(1200)).toBe(0);
+    expect(pace.drainMs(400)).toBeCloseTo(500);
+  });
+
   it('forgets the pace as soon as an interval finishes nothing, and has none once nothing runs', () => {
     const pace = new RunningPace();
     pace.update(plan(ids(10)), 0);
@@ -72,9 +82,12 @@ describe('lookAgainMs', () => {
     expect(lookAgainMs(10, 1000, 1400)).toBe(lookAgainMs(10, 1000, undefined));
   });
 
-  it('looks just after everything is expected done once that is near, as soon as NEAR_POLL_MS', () => {
-    expect(lookAgainMs(20, 1000, 300)).toBeCloseTo(300 * (1 + DRAIN_MARGIN));
-    expect(lookAgainMs(5, 1000, 300)).toBe(MIN_POLL_MS);
+  it('looks halfway once that is near, as soon as NEAR_POLL_MS, then just after everything is expected done', () => {
+    expect(lookAgainMs(20, 1000, 300)).toBe(150);
+    expect(lookAgainMs(5, 1000, 300)).toBe(150);
+    expect(lookAgainMs(5, 1000, 2 * NEAR_POLL_MS)).toBe(NEAR_POLL_MS);
+    // Halfway would be sooner than NEAR_POLL_MS: just after the expected end.
+    expect(lookAgainMs(5, 1000, 150)).toBeCloseTo(150 * (1 + DRAIN_MARGIN));
     expect(lookAgainMs(1, 1000, 20)).toBe(NEAR_POLL_MS);
     expect(lookAgainMs(1, 50, 20)).toBe(50);
   });
