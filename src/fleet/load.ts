@@ -79,20 +79,20 @@ export function loadFleetFiles(
   cache?: LoadCache,
   disk?: LoadDiskCache,
 ): LoadResult {
+  // One file's own result: remembered in memory (a loop's cache) or on disk, else computed and kept in both.
   const fileResult = (file: string, text: string): FileResult => {
-    const known = cache?.lookup(file, text) ?? disk?.lookup(file, text);
-    if (known) return known;
-    const result = loadFile(file, text);
-    disk?.remember(file, text, result);
+    const memory = cache?.lookup(file, text);
+    if (memory) return memory;
+    let result = disk?.lookup(file, text);
+    if (!result) {
+      result = loadFile(file, text);
+      disk?.remember(file, text, result);
+    }
+    cache?.store(file, result);
     return result;
   };
   if (cache?.last) {
-    const cachedLoad = (file: string, text: string): FileResult => {
-      const result = fileResult(file, text);
-      cache.store(file, result);
-      return result;
-    };
-    const fast = reloadChangedProducts(input, now, cache.last, cachedLoad, (document, make) =>
+    const fast = reloadChangedProducts(input, now, cache.last, fileResult, (document, make) =>
       cache.product(document, make),
     );
     if (fast?.fleet) {
@@ -125,7 +125,6 @@ function loadAll(
   // Sorted, so that which of two duplicates counts as the first never depends on listing order.
   for (const [file, text] of [...input.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const result = fileResult(file, text);
-    cache?.store(file, result);
     problems.push(...result.problems);
     if (result.document) documents.push(result.document);
   }

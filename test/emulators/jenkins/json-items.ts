@@ -85,10 +85,9 @@ function folderJson(folder: Folder, context: ViewContext): ModelObject {
  * Lazy, computed only when the request's tree or depth asks for it, as Stapler reads a getter.
  */
 function jobJson(job: Job, context: ViewContext): ModelObject {
-  const newestFirst = (): Build[] => [...job.builds].reverse();
   const last = (match: (build: Build) => boolean): Lazy =>
     new Lazy(() => {
-      const found = newestFirst().find((build) => !build.building && match(build));
+      const found = job.builds.findLast((build) => !build.building && match(build));
       return found ? buildRef(found, context.rootUrl) : null;
     });
   const queued = (): QueueItem | undefined => context.queue.live().find((item) => item.job === job);
@@ -109,7 +108,7 @@ function jobJson(job: Job, context: ViewContext): ModelObject {
     name: job.name,
     url: `${context.rootUrl}${relativeUrlOf(job)}`,
     buildable: !job.config.disabled,
-    builds: new Lazy(() => newestFirst().map((build) => buildRef(build, context.rootUrl))),
+    builds: new Lazy(() => [...job.builds].reverse().map((build) => buildRef(build, context.rootUrl))),
     color: new Lazy(() => colorOf(job)),
     firstBuild: new Lazy(() => (job.builds[0] ? buildRef(job.builds[0], context.rootUrl) : null)),
     healthReport: [],
