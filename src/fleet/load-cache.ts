@@ -3,7 +3,6 @@ import type { LoadDiskCache } from './load-disk-cache.js';
 import type { LastLoad } from './load-incremental.js';
 import type { Product } from './model.js';
 import type { Problem } from './problems.js';
-import { WorkTreeMemo } from './work-tree-memo.js';
 
 /** What one file yields on its own: its document (if it parsed) and its own problems. */
 export interface FileResult {
@@ -24,8 +23,6 @@ export class LoadCache {
   #shapes = 0;
   /** The last valid load, which the incremental path starts from. */
   last: LastLoad | undefined;
-  /** What the fleet's work tree looked like when it was last read (see WorkTreeMemo). */
-  readonly workTree = new WorkTreeMemo();
   /** The disk cache of the fleet source last loaded, opened once (see LoadDiskCache). */
   disk: { source: string; files: LoadDiskCache } | undefined;
 

@@ -53,7 +53,7 @@ export interface LoadResult {
 
 /** Reads a fleet repo (directory or git, at a revision) and validates all of it. */
 export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
-  const files = await readFleetFiles({ ...options, memo: options.cache?.workTree });
+  const files = await readFleetFiles(options);
   const disk = options.diskCache === false ? undefined : diskCacheOf(files.source, options);
   const result = loadFleetFiles(files, options.now ?? new Date(), options.cache, disk);
   disk?.save(files.files);

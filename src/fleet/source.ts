@@ -8,7 +8,6 @@ import { FleetSourceError } from '../errors.js';
 import { redactor } from '../log/redact.js';
 import { cacheDir } from '../paths.js';
 import { manifestRole } from './document.js';
-import type { WorkTreeMemo, WorkTreePlace } from './work-tree-memo.js';
 
 /** The manifest files of a fleet repo as read from one place at one revision. */
 export interface FleetFiles {
@@ -31,8 +30,6 @@ export interface SourceOptions {
   /** Where remote fleet repos are mirrored; default from the environment (see `fleetCacheDir`). */
   cacheDir?: string;
   env?: NodeJS.ProcessEnv;
-  /** A loop's memory of its work tree: git is not asked again while nothing changed (WorkTreeMemo). */
-  memo?: WorkTreeMemo;
 }
 
 /** $CODEMONKEYS_CACHE_DIR/fleets, else $XDG_CACHE_HOME/codemonkeys/fleets, else ~/.cache/codemonkeys/fleets. */
@@ -51,9 +48,6 @@ export async function readFleetFiles(options: SourceOptions): Promise<FleetFiles
       reason: 'FleetNotFound',
     });
   }
-  const memo = options.rev === undefined ? options.memo : undefined;
-  const known = memo?.unchanged(dir, options.env ?? process.env);
-  if (known) return known;
   const place = await gitPlace(dir);
   if (place === undefined) {
     if (options.rev !== undefined)
@@ -71,37 +65,26 @@ export async function readFleetFiles(options: SourceOptions): Promise<FleetFiles
       files: await readAtRevision(dir, revision, place.prefix),
     };
   }
-  // Taken before git is asked and the files read: a change while they are shows in the next print.
-  const print = memo?.print(dir, place, options.env ?? process.env);
   const { revision, dirty } = await workTreeState(dir);
-  const files: FleetFiles = { source: dir, revision, dirty, files: await readDirectory(dir) };
-  memo?.remember(dir, place, print, files);
-  return files;
+  return { source: dir, revision, dirty, files: await readDirectory(dir) };
 }
 
 /**
  * Whether a directory is in a git work tree or is a bare repository (undefined: neither, such as
- * a plain folder or the inside of a `.git`), its path below the work tree's root and its git
- * directories — one `git rev-parse`.
+ * a plain folder or the inside of a `.git`) and its path below the work tree's root — one
+ * `git rev-parse`.
  */
-async function gitPlace(dir: string): Promise<(WorkTreePlace & { bare: boolean }) | undefined> {
+async function gitPlace(dir: string): Promise<{ bare: boolean; prefix: string } | undefined> {
   const result = await git(dir, [
     'rev-parse',
     '--is-inside-work-tree',
     '--is-bare-repository',
     '--show-prefix',
-    '--absolute-git-dir',
-    '--git-common-dir',
   ]);
   if (result.exitCode !== 0) return undefined;
-  const [inside, bare, prefix = '', gitDir = '', commonDir = ''] = result.stdout.split('\n');
+  const [inside, bare, prefix = ''] = result.stdout.split('\n');
   if (inside !== 'true' && bare !== 'true') return undefined;
-  return {
-    bare: bare === 'true',
-    prefix: bare === 'true' ? '' : prefix.trim(),
-    gitDir: gitDir.trim(),
-    commonDir: resolve(dir, commonDir.trim()),
-  };
+  return { bare: bare === 'true', prefix: bare === 'true' ? '' : prefix.trim() };
 }
 
 /**
@@ -111,7 +94,7 @@ async function gitPlace(dir: string): Promise<(WorkTreePlace & { bare: boolean }
  */
 async function workTreeState(dir: string): Promise<{ revision: string | null; dirty: boolean }> {
   // No optional locks: a loop's status every pass never takes the index's lock from its owner
-  // (whose `git commit` would fail on index.lock), nor rewrites the index under WorkTreeMemo.
+  // (whose `git commit` would fail on index.lock), nor rewrites the index.
   const result = await git(dir, [
     '--no-optional-locks',
     'status',

@@ -69,7 +69,7 @@ describe('codemonkeys constitution test', () => {
     const result = await run(['--fleet', QUICKSTART, 'constitution', 'test']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(
-      'PASS quickstart-rules/a prod deploy on a saturday is denied, whoever approves it',
+      'PASS quickstart-rules/a critical prod deploy on a saturday is denied, whoever approves it',
     );
     expect(result.stdout).toMatch(/^\d+ passed, 0 failed$/m);
   });
@@ -80,7 +80,7 @@ describe('codemonkeys constitution test', () => {
       join(dir, 'policy-tests', 'wrong.yaml'),
       'apiVersion: codemonkeys.dev/v1\nkind: PolicyTest\nmetadata: { name: wrong }\nspec:\n  cases:\n' +
         '    - name: saturday deploys are fine\n      now: 2026-11-28T10:00:00Z\n' +
-        '      action: { kind: deploy.apply, product: acme/widget, environment: prod }\n' +
+        '      action: { kind: deploy.apply, product: acme/core-lib, environment: prod }\n' +
         '      expect: { effect: allow, allowed: true }\n',
     );
     const result = await run(['--fleet', dir, 'constitution', 'test']);

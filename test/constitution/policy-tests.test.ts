@@ -37,7 +37,7 @@ async function runShipped(dir: string): Promise<PolicyTestReport> {
 
 const header = 'apiVersion: codemonkeys.dev/v1\nkind: PolicyTest\nmetadata: { name: t }\nspec:\n  cases:\n';
 const deployCase = (name: string, expect: string, extra = '') =>
-  `    - name: ${name}\n      now: 2026-11-28T10:00:00Z\n      action: { kind: deploy.apply, product: acme/widget, environment: prod }\n${extra}      expect: ${expect}\n`;
+  `    - name: ${name}\n      now: 2026-11-28T10:00:00Z\n      action: { kind: deploy.apply, product: acme/core-lib, environment: prod }\n${extra}      expect: ${expect}\n`;
 
 describe('the policy tests shipped with the project', () => {
   it.each([
@@ -107,7 +107,7 @@ describe('running policy tests', () => {
     const files = new Map([
       [
         'policy-tests/sets.yaml',
-        `${header}    - name: heal waits\n      now: 2026-11-24T10:00:00Z\n      action: { kind: heal.attempt, product: acme/widget, paths: [src/a.js] }\n      expect: { approvers: [bob, alice] }\n`,
+        `${header}    - name: heal waits\n      now: 2026-11-24T10:00:00Z\n      action: { kind: heal.attempt, product: acme/core-lib, paths: [src/a.js] }\n      expect: { approvers: [bob, alice] }\n`,
       ],
     ]);
     expect(runPolicyTests(fleet, files)).toMatchObject({ passed: 1, failed: 0 });
@@ -158,11 +158,11 @@ describe('running policy tests', () => {
     },
     {
       name: 'a product the fleet does not have',
-      text: header + deployCase('x', '{ effect: deny }').replace('acme/widget', 'acme/widgte'),
+      text: header + deployCase('x', '{ effect: deny }').replace('acme/core-lib', 'acme/core-lbi'),
       expected: {
         line: 8,
         code: 'unknown-product',
-        message: /'acme\/widgte' is not in the fleet \(did you mean 'acme\/widget'\?\)/,
+        message: /'acme\/core-lbi' is not in the fleet \(did you mean 'acme\/core-lib'\?\)/,
       },
     },
     {
