@@ -1,8 +1,8 @@
-import type { ProductObservation } from '../src/engine/facet.js';
 import { gatePlan } from '../src/engine/gate.js';
 import { IncrementalPlanner } from '../src/engine/incremental.js';
 import { proposeActions } from '../src/engine/plan.js';
 import type { BuildObservation } from '../src/facets/build/observe.js';
+import type { ProductObservation } from '../src/facets/facet.js';
 import { loadFleetFiles } from '../src/fleet/load.js';
 import { LoadCache } from '../src/fleet/load-cache.js';
 import type { Fleet } from '../src/fleet/model.js';

@@ -1,4 +1,11 @@
-import type { FacetName } from '../fleet/model.js';
+/** The facets a product's reconcile is made of; the facet registry (src/facets/index.ts) is checked against it. */
+export type FacetName = 'build' | 'docs' | 'release' | 'deploy' | 'infra' | 'announce';
+
+/** What a constitution rule decides. Precedence: deny > require-approval > warn > allow. */
+export type Effect = 'allow' | 'warn' | 'require-approval' | 'deny';
+
+/** How binding a rule is: advisory (reported only), soft (an attributed approval overrides), hard. */
+export type Enforcement = 'advisory' | 'soft' | 'hard';
 
 /**
  * Every kind of action the reconciler can plan, by facet. Constitution rules match these

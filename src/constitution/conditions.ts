@@ -1,4 +1,4 @@
-import type { ChangeCounts } from '../engine/action.js';
+import type { ChangeCounts } from '../actions/action.js';
 import type { Comparison, FacetName, RuleWhen, StateTest } from '../fleet/model.js';
 import type { GateSubject } from './evaluate.js';
 import { globMatcher } from './match.js';

@@ -1,4 +1,4 @@
-import type { Action, Blocker, Verdict } from '../engine/action.js';
+import type { Action, Blocker, Verdict } from '../actions/action.js';
 import type { Approval } from '../store/store.js';
 
 /** Whether an action may run as far as the constitution is concerned, and on whose approval. */

@@ -1,4 +1,4 @@
-import type { Action, Verdict } from '../engine/action.js';
+import type { Action, Verdict } from '../actions/action.js';
 import type {
   ConstitutionSpec,
   Effect,

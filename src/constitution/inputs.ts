@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../engine/canonical.js';
+import { canonicalJson } from '../actions/canonical.js';
 import type { GateSubject } from './evaluate.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { Action, Blocker, ChangeCounts } from '../actions/action.js';
 import { ACTION_KINDS, type ActionKind } from '../actions/kinds.js';
-import type { Action, Blocker, ChangeCounts } from '../engine/action.js';
 import type { Effect, Enforcement, FacetName, Fleet } from '../fleet/model.js';
 import type { Approval } from '../store/store.js';
 import { decide } from './decide.js';

@@ -1,8 +1,13 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
 import { execa } from 'execa';
+import {
+  DEFAULT_CHROMIUM,
+  findChromium,
+  findOnPath,
+  findTofu,
+  nonEmpty,
+  tofuCachePath,
+  tofuVersion,
+} from '../backends/tools.js';
 
 /** The local tools `codemonkeys doctor` looks for, in the order it reports them. */
 export const TOOL_NAMES = ['git', 'ansible-playbook', 'tofu', 'chromium', 'mkdocs', 'node', 'go'] as const;
@@ -35,12 +40,6 @@ export interface ToolCheckOptions {
   /** How long a version command may take; default 10 s. */
   timeoutMs?: number;
 }
-
-/** The OpenTofu release scripts/setup.sh builds unless CODEMONKEYS_TOFU_VERSION says otherwise. */
-export const DEFAULT_TOFU_VERSION = 'v1.12.6';
-
-/** Where Debian's chromium package puts its launcher; CODEMONKEYS_CHROMIUM overrides it. */
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -126,45 +125,6 @@ export async function checkTool(name: ToolName, options: ToolCheckOptions): Prom
   return runCheck(spec, options);
 }
 
-/**
- * Finds the OpenTofu executable as scripts/setup.sh leaves it: `tofu` on PATH first, then the
- * cache it builds into, `${CODEMONKEYS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codemonkeys/tools}/tofu-<version>/tofu`.
- * Resolves to an absolute path, or undefined when neither exists.
- */
-export async function findTofu(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const onPath = await findOnPath('tofu', env);
-  if (onPath) return onPath;
-  const cached = tofuCachePath(env);
-  return (await isExecutableFile(cached)) ? cached : undefined;
-}
-
-/** Where scripts/setup.sh caches the tofu it builds, whether or not it is there. */
-export function tofuCachePath(env: NodeJS.ProcessEnv): string {
-  return resolve(toolsDir(env), `tofu-${tofuVersion(env)}`, 'tofu');
-}
-
-/** Where scripts/setup.sh caches the tools it builds: `${CODEMONKEYS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/codemonkeys/tools}`. */
-export function toolsDir(env: NodeJS.ProcessEnv): string {
-  const cacheHome = nonEmpty(env.XDG_CACHE_HOME) ?? join(nonEmpty(env.HOME) ?? homedir(), '.cache');
-  return resolve(nonEmpty(env.CODEMONKEYS_TOOLS_DIR) ?? join(cacheHome, 'codemonkeys', 'tools'));
-}
-
-/** Finds Chromium: CODEMONKEYS_CHROMIUM when set, else /usr/bin/chromium; undefined when not executable. */
-export async function findChromium(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const candidate = resolve(nonEmpty(env.CODEMONKEYS_CHROMIUM) ?? DEFAULT_CHROMIUM);
-  return (await isExecutableFile(candidate)) ? candidate : undefined;
-}
-
-/** Looks a command up on env.PATH as a shell would; resolves to its absolute path or undefined. */
-export async function findOnPath(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = resolve(dir, command);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** The first dotted version number in a tool's version output: `git version 2.39.5` → `2.39.5`. */
 export function parseVersion(output: string): string | null {
   // No word boundary before the digits: go prints `go1.26.8`, tofu `v1.12.6`.
@@ -226,24 +186,6 @@ function chromiumHint(env: NodeJS.ProcessEnv): string {
     return `CODEMONKEYS_CHROMIUM=${override} is not an executable file: fix it, or unset it to use ${DEFAULT_CHROMIUM}`;
   }
   return 'run scripts/setup.sh, or apt-get install chromium (or set CODEMONKEYS_CHROMIUM to a Chromium binary)';
-}
-
-function tofuVersion(env: NodeJS.ProcessEnv): string {
-  return nonEmpty(env.CODEMONKEYS_TOFU_VERSION) ?? DEFAULT_TOFU_VERSION;
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Like the shell's `${VAR:-…}`: an empty value counts as unset. */
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function lastLine(text: string): string {

@@ -1,5 +1,5 @@
+import type { GatedAction } from '../actions/action.js';
 import type { Condition } from '../store/store.js';
-import type { GatedAction } from './action.js';
 import type { ProductPlanStatus } from './plan-model.js';
 
 /**

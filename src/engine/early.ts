@@ -1,7 +1,7 @@
+import type { GatedAction } from '../actions/action.js';
 import { evaluate } from '../constitution/evaluate.js';
+import type { ProductObservation } from '../facets/facet.js';
 import type { Product } from '../fleet/model.js';
-import type { GatedAction } from './action.js';
-import type { ProductObservation } from './facet.js';
 import { gateSubject, observedStates, ownBlockers } from './gate.js';
 import { planProduct } from './plan.js';
 import type { Runtime } from './runtime.js';

@@ -1,9 +1,9 @@
 import PQueue from 'p-queue';
+import type { GatedAction } from '../actions/action.js';
 import { CodemonkeysError } from '../errors.js';
+import type { ActuateContext, Actuator } from '../facets/actuator.js';
 import { redactor } from '../log/redact.js';
 import type { StateStore } from '../store/store.js';
-import type { GatedAction } from './action.js';
-import type { ActuateContext, Actuator } from './actuator.js';
 import { backoffDelayMs } from './backoff.js';
 import { runnableIds } from './gate.js';
 import type { Plan } from './plan-model.js';

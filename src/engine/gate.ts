@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Action, Blocker, GatedAction, Verdict } from '../actions/action.js';
+import { canonicalJson } from '../actions/canonical.js';
 import { decide } from '../constitution/decide.js';
 import { evaluate, type GateSubject } from '../constitution/evaluate.js';
+import type { ProductObservation } from '../facets/facet.js';
 import { FACETS } from '../facets/index.js';
 import type { Effect, FacetName, Fleet } from '../fleet/model.js';
 import type { Approval, JournalEntry } from '../store/store.js';
-import type { Action, Blocker, GatedAction, Verdict } from './action.js';
-import { canonicalJson } from './canonical.js';
-import type { ProductObservation } from './facet.js';
 import type { ProposedPlan } from './plan.js';
 import { type PlanCache, verdictValidUntil } from './plan-cache.js';
 import type { Orphan, Plan, PlanSummary } from './plan-model.js';

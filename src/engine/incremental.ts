@@ -1,6 +1,6 @@
+import type { Action, GatedAction, Verdict } from '../actions/action.js';
 import { evaluate } from '../constitution/evaluate.js';
 import type { Effect, Product } from '../fleet/model.js';
-import type { Action, GatedAction, Verdict } from './action.js';
 import {
   actionDigest,
   constitutionRevision,

@@ -1,10 +1,10 @@
 import PQueue from 'p-queue';
 import { CodemonkeysError } from '../errors.js';
+import type { FacetObservation, ObserveContext, ProductObservation } from '../facets/facet.js';
 import { FACETS } from '../facets/index.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';
 import { LoopSlice } from '../util/loop-slice.js';
-import type { FacetObservation, ObserveContext, ProductObservation } from './facet.js';
 
 /**
  * Products observed at once per action at once (`reconcile.concurrency`): observations are reads,

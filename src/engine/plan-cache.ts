@@ -1,6 +1,6 @@
+import type { Action, Verdict } from '../actions/action.js';
+import type { ProductObservation } from '../facets/facet.js';
 import type { ConstitutionSpec, Fleet, Product } from '../fleet/model.js';
-import type { Action, Verdict } from './action.js';
-import type { ProductObservation } from './facet.js';
 import type { ProductPlanStatus } from './plan-model.js';
 
 interface Proposal {

@@ -1,5 +1,5 @@
+import type { GatedAction } from '../actions/action.js';
 import type { Effect } from '../fleet/model.js';
-import type { GatedAction } from './action.js';
 
 /** Counts shown at the top of every rendering of a plan. */
 export interface PlanSummary {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Action } from '../actions/action.js';
+import { canonicalJson } from '../actions/canonical.js';
 import { ACTION_KINDS } from '../actions/kinds.js';
+import type { FacetPlan, ProductObservation } from '../facets/facet.js';
 import { FACETS } from '../facets/index.js';
 import type { Fleet, Product } from '../fleet/model.js';
 import type { JournalEntry } from '../store/store.js';
-import type { Action } from './action.js';
-import { canonicalJson } from './canonical.js';
-import type { FacetPlan, ProductObservation } from './facet.js';
 import { productOrder } from './order.js';
 import type { PlanCache } from './plan-cache.js';
 import type { Orphan, ProductPlanStatus } from './plan-model.js';

@@ -1,7 +1,7 @@
+import type { GatedAction } from '../actions/action.js';
+import { canonicalJson } from '../actions/canonical.js';
 import type { LoadResult } from '../fleet/load.js';
 import type { Fleet, Rule } from '../fleet/model.js';
-import type { GatedAction } from './action.js';
-import { canonicalJson } from './canonical.js';
 import type { Plan } from './plan-model.js';
 
 export interface ManifestChange {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Action } from './action.js';
-import type { ActuateContext } from './actuator.js';
+import type { Action } from '../actions/action.js';
+import type { ActuateContext } from '../facets/actuator.js';
 
 /**
  * product.prune: a product removed from the fleet whose spec had `prune: true`, and that the

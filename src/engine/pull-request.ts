@@ -1,8 +1,8 @@
+import { canonicalJson } from '../actions/canonical.js';
+import type { ProductObservation } from '../facets/facet.js';
 import { loadFleet } from '../fleet/load.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
-import { canonicalJson } from './canonical.js';
-import type { ProductObservation } from './facet.js';
 import { observeProducts } from './observe.js';
 import { computePlan } from './pass.js';
 import { compareConstitutions, compareManifests, comparePlans, type PullRequestView } from './pr-view.js';

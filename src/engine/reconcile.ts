@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADS_TTL_MS } from '../backends/git/heads-cache.js';
 import { CodemonkeysError } from '../errors.js';
+import type { ProductObservation } from '../facets/facet.js';
 import type { Fleet } from '../fleet/model.js';
 import { backoffDelayMs } from './backoff.js';
 import type { ExecutedAction } from './execute.js';
-import type { ProductObservation } from './facet.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
 import { newLoopState } from './loop-state.js';

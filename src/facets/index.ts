@@ -1,7 +1,7 @@
-import type { Facet } from '../engine/facet.js';
 import type { FacetName } from '../fleet/model.js';
 import { buildFacet } from './build/index.js';
 import { deployFacet } from './deploy/index.js';
+import type { Facet } from './facet.js';
 import { infraFacet } from './infra/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PlanContext } from '../engine/facet.js';
+import type { PlanContext } from './facet.js';
 
 /**
  * The first key of the chain key, key:again:<t1>, key:again:<t1>:again:<t2>… that has not

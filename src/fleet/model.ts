@@ -3,7 +3,10 @@
  * truth; these types mirror them, and the loader only builds them from documents that validated.
  */
 
-export type SecretRef = { env: string } | { file: string };
+import type { Effect, Enforcement, FacetName } from '../actions/kinds.js';
+import type { SecretRef } from '../secrets/ref.js';
+
+export type { Effect, Enforcement, FacetName, SecretRef };
 
 export interface Metadata {
   name: string;
@@ -37,9 +40,6 @@ export interface FleetSpec {
   state?: { sqlite?: string };
 }
 
-export type Effect = 'allow' | 'warn' | 'require-approval' | 'deny';
-export type Enforcement = 'advisory' | 'soft' | 'hard';
-export type FacetName = 'build' | 'docs' | 'release' | 'deploy' | 'infra' | 'announce';
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
 export interface RuleMatch {

@@ -1,4 +1,4 @@
-import type { Redaction } from '../engine/canonical.js';
+import type { Redaction } from '../actions/canonical.js';
 
 /**
  * The one place where secret values are taken out of text and data before they are logged,

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { SecretError } from '../errors.js';
-import type { SecretRef } from '../fleet/model.js';
 import { redactor as defaultRedactor, type Redactor } from '../log/redact.js';
+import type { SecretRef } from './ref.js';
 
 export interface SecretContext {
   env: NodeJS.ProcessEnv;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { canonicalJson } from '../engine/canonical.js';
+import { canonicalJson } from '../actions/canonical.js';
 import { fromStoredJson, isoTime, storable } from './json.js';
 import type { AuditEntry, AuditVerification } from './store.js';
 

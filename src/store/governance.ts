@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Verdict } from '../engine/action.js';
+import type { Verdict } from '../actions/action.js';
 import { redactor } from '../log/redact.js';
 import { fromStoredJson, isoFromText, toStoredJson } from './json.js';
 import type { Approval, Decision } from './store.js';

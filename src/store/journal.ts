@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Action } from '../engine/action.js';
+import type { Action } from '../actions/action.js';
 import { CodemonkeysError } from '../errors.js';
 import { insertAudit } from './audit.js';
 import { fromStoredJson, isoFromText, isoTime, storable, toStoredJson } from './json.js';

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../engine/canonical.js';
+import { canonicalJson } from '../actions/canonical.js';
 import { CodemonkeysError } from '../errors.js';
 import { redactor } from '../log/redact.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Action } from '../engine/action.js';
+import type { Action } from '../actions/action.js';
 import { type AuditInput, insertAudit, listAudit, verifyAuditChain } from './audit.js';
 import { listConditions, replaceConditions } from './conditions.js';
 import { openDatabase, WalSync, writeTransaction } from './connection.js';

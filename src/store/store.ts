@@ -1,4 +1,4 @@
-import type { Action, Verdict } from '../engine/action.js';
+import type { Action, Verdict } from '../actions/action.js';
 
 /** A journal entry: an action's intent, written before it runs, and its outcome after. */
 export interface JournalEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/actions/action.js';
 import { evaluate, type GateSubject } from '../../src/constitution/evaluate.js';
-import type { Verdict } from '../../src/engine/action.js';
 import type { ConstitutionSpec, RuleException } from '../../src/fleet/model.js';
 import { ruleOf, subjectOf, TUESDAY_NOON } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
+import type { Action, Verdict } from '../../src/actions/action.js';
 import { evaluate, type GateSubject } from '../../src/constitution/evaluate.js';
-import type { Action, Verdict } from '../../src/engine/action.js';
 import type { ConstitutionSpec, Rule } from '../../src/fleet/model.js';
 
 /** An action of acme/widget; fields given replace the defaults. */

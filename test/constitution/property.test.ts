@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
+import type { Action } from '../../src/actions/action.js';
 import { ACTION_KINDS, type ActionKind } from '../../src/actions/kinds.js';
 import { decide } from '../../src/constitution/decide.js';
 import { evaluate, type GateSubject, ruleApplies } from '../../src/constitution/evaluate.js';
-import type { Action } from '../../src/engine/action.js';
 import type {
   Comparison,
   ConstitutionSpec,

@@ -2,14 +2,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkTool,
-  checkTools,
-  findTofu,
-  parseVersion,
-  TOOL_NAMES,
-  tofuCachePath,
-} from '../../src/doctor/tools.js';
+import { findTofu, tofuCachePath } from '../../src/backends/tools.js';
+import { checkTool, checkTools, parseVersion, TOOL_NAMES } from '../../src/doctor/tools.js';
 
 let scratch: string;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/engine/canonical.js';
+import { canonicalJson } from '../../src/actions/canonical.js';
 
 describe('canonicalJson', () => {
   it.each([

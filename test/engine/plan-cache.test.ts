@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProductObservation } from '../../src/engine/facet.js';
 import { gatePlan } from '../../src/engine/gate.js';
 import { proposeActions } from '../../src/engine/plan.js';
 import { PlanCache, verdictValidUntil } from '../../src/engine/plan-cache.js';
+import type { ProductObservation } from '../../src/facets/facet.js';
 import { loadFleetFiles } from '../../src/fleet/load.js';
 import { LoadCache } from '../../src/fleet/load-cache.js';
 import type { Fleet } from '../../src/fleet/model.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProductObservation } from '../../src/engine/facet.js';
 import { gatePlan, runnableIds } from '../../src/engine/gate.js';
 import { proposeActions } from '../../src/engine/plan.js';
 import type { Orphan, Plan } from '../../src/engine/plan-model.js';
+import type { ProductObservation } from '../../src/facets/facet.js';
 import type { Fleet } from '../../src/fleet/model.js';
 import type { Approval, JournalEntry } from '../../src/store/store.js';
 import { buildObservation, makeFleet, NOW, type ProductDef } from '../helpers/engine.js';

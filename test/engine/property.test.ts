@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Action } from '../../src/actions/action.js';
 import { evaluate } from '../../src/constitution/evaluate.js';
-import type { Action } from '../../src/engine/action.js';
-import type { Actuator } from '../../src/engine/actuator.js';
 import { executePlan } from '../../src/engine/execute.js';
-import type { ProductObservation } from '../../src/engine/facet.js';
 import { gatePlan, gateSubject } from '../../src/engine/gate.js';
 import { proposeActions } from '../../src/engine/plan.js';
+import type { Actuator } from '../../src/facets/actuator.js';
+import type { ProductObservation } from '../../src/facets/facet.js';
 import type { Effect, Enforcement, Rule, RuleException } from '../../src/fleet/model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';

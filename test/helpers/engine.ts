@@ -1,6 +1,6 @@
 import type { BuildRecord } from '../../src/backends/ci.js';
-import type { ProductObservation } from '../../src/engine/facet.js';
 import type { BuildObservation } from '../../src/facets/build/observe.js';
+import type { ProductObservation } from '../../src/facets/facet.js';
 import { loadFleetFiles } from '../../src/fleet/load.js';
 import type { Fleet } from '../../src/fleet/model.js';
 

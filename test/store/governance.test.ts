@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../../src/engine/action.js';
+import type { Verdict } from '../../src/actions/action.js';
 import type { Decision } from '../../src/store/store.js';
 import { at, cleanUpStoresAfterEach, tempStore } from './store-fixtures.js';
 

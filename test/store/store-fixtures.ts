@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { Action } from '../../src/engine/action.js';
+import type { Action } from '../../src/actions/action.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers/git.js';
 

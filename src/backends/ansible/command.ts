@@ -1,8 +1,8 @@
 import { access, constants } from 'node:fs/promises';
-import { findOnPath } from '../../doctor/tools.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
 import { BASE_ENV_NAMES } from '../../util/env.js';
+import { findOnPath } from '../tools.js';
 import { ansibleMissing } from './errors.js';
 import type { AnsibleRunnerOptions, PlaybookRequest } from './runner.js';
 import type { RunWorkspace } from './workspace.js';

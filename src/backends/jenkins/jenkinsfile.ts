@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/canonical.js';
+import { canonicalJson } from '../../actions/canonical.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product, SecretRef } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { toolsDir } from '../../doctor/tools.js';
+import { toolsDir } from '../tools.js';
 
 /**
  * What goes into the CLI configuration codemonkeys writes for tofu. Never the user's own

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/canonical.js';
+import { canonicalJson } from '../../actions/canonical.js';
 import { CodemonkeysError } from '../../errors.js';
 
 /** What tofu would do to one resource instance; `replace` is a delete and a create in either order. */

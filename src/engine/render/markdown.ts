@@ -1,4 +1,4 @@
-import type { GatedAction } from '../action.js';
+import type { GatedAction } from '../../actions/action.js';
 import type { Plan } from '../plan-model.js';
 import type { PullRequestView } from '../pr-view.js';
 import { BudgetedMarkdown, COMMENT_LIMIT, cell } from './budget.js';

@@ -1,4 +1,4 @@
-import type { Blocker, GatedAction } from '../action.js';
+import type { Blocker, GatedAction } from '../../actions/action.js';
 
 /** Why an action cannot run now, in plain words. */
 export function describeBlocker(blocker: Blocker): string {

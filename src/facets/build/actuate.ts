@@ -1,9 +1,9 @@
+import type { Action } from '../../actions/action.js';
 import type { BuildRequest } from '../../backends/ci.js';
-import type { Action } from '../../engine/action.js';
-import type { ActuateContext } from '../../engine/actuator.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { SecretRef } from '../../fleet/model.js';
 import { resolveSecret } from '../../secrets/resolve.js';
+import type { ActuateContext } from '../actuator.js';
 
 interface BuildTriggerParams {
   ci: string;

@@ -1,4 +1,4 @@
-import type { Facet } from '../../engine/facet.js';
+import type { Facet } from '../facet.js';
 import { type BuildObservation, observeBuild, prepareBuilds } from './observe.js';
 import { buildState, planBuild } from './plan.js';
 

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { Action } from '../../actions/action.js';
 import { localGitDir } from '../../backends/git/local-refs.js';
 import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { proposeFile, readFileAt } from '../../backends/git/propose.js';
 import { jenkinsfileDrift } from '../../backends/jenkins/drift.js';
 import { renderJenkinsfile } from '../../backends/jenkins/jenkinsfile.js';
-import type { Action } from '../../engine/action.js';
-import type { ActuateContext } from '../../engine/actuator.js';
-import type { PlanContext, ProposedAction } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
+import type { ActuateContext } from '../actuator.js';
+import type { PlanContext, ProposedAction } from '../facet.js';
 
 /** Where a product repo keeps its Jenkinsfile: the root, where Jenkins' Pipeline-from-SCM looks. */
 export const JENKINSFILE_PATH = 'Jenkinsfile';

@@ -1,9 +1,9 @@
 import type { BuildRecord, JobState } from '../../backends/ci.js';
 import { repoMirrorDir } from '../../backends/git/mirror.js';
 import { branchHeads, branchNotFound, resolveRepoUrl } from '../../backends/git/remote.js';
-import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { CiBackendName, Product } from '../../fleet/model.js';
+import type { ObserveContext } from '../facet.js';
 import { JENKINSFILE_BRANCH, type JenkinsfileObservation, observeJenkinsfile } from './jenkinsfile.js';
 
 /** What the build facet sees: the branch head and the newest build of that commit. */

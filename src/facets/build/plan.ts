@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/canonical.js';
-import type { FacetPlan, PlanContext, ProposedAction } from '../../engine/facet.js';
+import { canonicalJson } from '../../actions/canonical.js';
 import type { Product } from '../../fleet/model.js';
 import { parseDuration } from '../../util/duration.js';
+import type { FacetPlan, PlanContext, ProposedAction } from '../facet.js';
 import { freshKey } from '../keys.js';
 import { planJenkinsfile } from './jenkinsfile.js';
 import type { BuildObservation } from './observe.js';

@@ -1,7 +1,7 @@
+import type { Action } from '../../actions/action.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
-import type { Action } from '../../engine/action.js';
-import type { ActuateContext } from '../../engine/actuator.js';
 import { CodemonkeysError } from '../../errors.js';
+import type { ActuateContext } from '../actuator.js';
 import { playbookRequest, releaseCheckout } from './inputs.js';
 
 interface DeployParams {

@@ -1,4 +1,4 @@
-import type { Facet } from '../../engine/facet.js';
+import type { Facet } from '../facet.js';
 import { type DeployObservation, observeDeploy } from './observe.js';
 import { deployState, planDeploy } from './plan.js';
 

@@ -5,9 +5,9 @@ import {
 } from '../../backends/ansible/index.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
 import { DEFAULT_TAG_FORMAT, latestRelease, type Release, releases } from '../../backends/git/tags.js';
-import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
+import type { ObserveContext } from '../facet.js';
 import { playbookRequest, releaseCheckout } from './inputs.js';
 
 /** How many changed or failed task results an observation keeps per environment. */

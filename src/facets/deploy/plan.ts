@@ -1,5 +1,5 @@
-import type { FacetPlan, FacetStatus, PlanContext, ProposedAction } from '../../engine/facet.js';
 import type { Product } from '../../fleet/model.js';
+import type { FacetPlan, FacetStatus, PlanContext, ProposedAction } from '../facet.js';
 import { freshKey } from '../keys.js';
 import type { DeployObservation, EnvironmentObservation, TaskNote } from './observe.js';
 

@@ -1,8 +1,8 @@
+import type { Action } from '../../actions/action.js';
 import type { TofuApplyResult, TofuWorkspace } from '../../backends/tofu/index.js';
-import type { Action } from '../../engine/action.js';
-import type { ActuateContext } from '../../engine/actuator.js';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import type { ActuateContext } from '../actuator.js';
 import { requireRunner } from './observe.js';
 import type { InfraRunner } from './runner.js';
 import { infraWorkspace, withModule } from './workspace.js';

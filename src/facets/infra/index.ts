@@ -1,4 +1,4 @@
-import type { Facet } from '../../engine/facet.js';
+import type { Facet } from '../facet.js';
 import { type InfraObservation, observeInfra } from './observe.js';
 import { infraState, planInfra } from './plan.js';
 

@@ -1,8 +1,8 @@
 import type { TofuPlanSummary } from '../../backends/tofu/index.js';
-import type { ObserveContext } from '../../engine/facet.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
 import { redactor } from '../../log/redact.js';
+import type { ObserveContext } from '../facet.js';
 import type { InfraRunner } from './runner.js';
 import { infraSpec, infraWorkspace, type ModuleSource, withModule } from './workspace.js';
 

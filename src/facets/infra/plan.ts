@@ -1,5 +1,5 @@
-import type { FacetPlan, PlanContext, ProposedAction } from '../../engine/facet.js';
 import type { Product } from '../../fleet/model.js';
+import type { FacetPlan, PlanContext, ProposedAction } from '../facet.js';
 import type { InfraObservation, InfraSummary } from './observe.js';
 
 /** What a product's spec says to do about a plan with changes. */

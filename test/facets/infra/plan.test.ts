@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Action } from '../../../src/actions/action.js';
 import type { TofuResourceChange } from '../../../src/backends/tofu/index.js';
 import { evaluate } from '../../../src/constitution/evaluate.js';
-import type { Action } from '../../../src/engine/action.js';
-import type { ProposedAction } from '../../../src/engine/facet.js';
+import type { ProposedAction } from '../../../src/facets/facet.js';
 import type { InfraObservation } from '../../../src/facets/infra/observe.js';
 import { MAX_ADDRESSES, summarize } from '../../../src/facets/infra/observe.js';
 import { describeChanges, infraState, planInfra, REAPPLY_PAUSE_MS } from '../../../src/facets/infra/plan.js';

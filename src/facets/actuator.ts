@@ -1,10 +1,10 @@
+import type { Action } from '../actions/action.js';
 import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
-import type { InfraRunner } from '../facets/infra/runner.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../store/store.js';
-import type { Action } from './action.js';
+import type { InfraRunner } from './infra/runner.js';
 
 /** What an actuator may use to change the world. */
 export interface ActuateContext {

@@ -1,11 +1,11 @@
+import type { Action } from '../actions/action.js';
 import type { ActionKind } from '../actions/kinds.js';
 import type { AnsibleRunner } from '../backends/ansible/index.js';
 import type { CiBackend } from '../backends/ci.js';
-import type { InfraRunner } from '../facets/infra/runner.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { JournalEntry, StateStore } from '../store/store.js';
-import type { Action } from './action.js';
+import type { InfraRunner } from './infra/runner.js';
 
 /** What a facet may use while observing: read-only calls only. */
 export interface ObserveContext {

@@ -1,5 +1,4 @@
-import type { ActionKind } from '../actions/kinds.js';
-import type { Effect, Enforcement, FacetName } from '../fleet/model.js';
+import type { ActionKind, Effect, Enforcement, FacetName } from './kinds.js';
 
 /**
  * How an action changes the world, which decides how it is retried and journaled:
