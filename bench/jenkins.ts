@@ -10,6 +10,7 @@ import { loadFleet } from '../src/fleet/load.js';
 import type { Product } from '../src/fleet/model.js';
 import { createLogger } from '../src/log/logger.js';
 import { DEFAULT_JENKINS_USER } from '../test/emulators/jenkins/index.js';
+import { TEST_NOW, testClock } from '../test/helpers/clock.js';
 import { createFleetRepo, DEFAULT_CONSTITUTION, type FleetRepo } from '../test/helpers/fleet-repo.js';
 import { peakRssMiB, printTable } from './harness.js';
 import { startJenkinsProcess } from './jenkins-process.js';
@@ -103,7 +104,12 @@ async function reconcileRun(repo: FleetRepo, round: number): Promise<Record<stri
     const reconciled = await reconcileAll(repo, env);
     const times = await buildTimes(jenkins.url, reconciled);
     await jenkins.resetRequestLog();
-    const idle = await reconcile({ ...reconcileOptions(repo, env), once: true, maxPasses: 1 });
+    const idle = await reconcile({
+      clock: testClock(),
+      ...reconcileOptions(repo, env),
+      once: true,
+      maxPasses: 1,
+    });
     if (idle.executed.length > 0) throw new Error('the idle pass ran actions');
     return {
       'reconcile s': reconciled.ms / 1000,
@@ -142,7 +148,12 @@ function reconcileOptions(repo: FleetRepo, env: NodeJS.ProcessEnv) {
 async function reconcileAll(repo: FleetRepo, env: NodeJS.ProcessEnv): Promise<Run & { passes: number }> {
   const startedAt = Date.now();
   const start = performance.now();
-  const result = await reconcile({ ...reconcileOptions(repo, env), once: false, maxPasses: 1000 });
+  const result = await reconcile({
+    clock: testClock(),
+    ...reconcileOptions(repo, env),
+    once: false,
+    maxPasses: 1000,
+  });
   const ms = performance.now() - start;
   if (!result.converged) throw new Error(`reconcile did not converge in ${result.passes} passes`);
   const built = result.executed.filter((action) => action.kind === 'build.trigger');
@@ -159,6 +170,7 @@ async function directBuilds(repo: FleetRepo, url: string): Promise<Run> {
   // Untimed, and kept from warming the reconciler's disk cache of the fleet's files: what the
   // reconciler finds there is what its own earlier rounds left, as a reconciler run from cron would.
   const loaded = await loadFleet({
+    now: TEST_NOW,
     fleet: repo.fleetDir,
     cwd: repo.root,
     env: process.env,

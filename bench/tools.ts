@@ -12,6 +12,8 @@ import { infraWorkspace, withModule } from '../src/facets/infra/workspace.js';
 import { loadFleet } from '../src/fleet/load.js';
 import type { Product } from '../src/fleet/model.js';
 import { createLogger } from '../src/log/logger.js';
+import { systemClock } from '../src/util/clock.js';
+import { TEST_NOW } from '../test/helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../test/helpers/fleet-repo.js';
 import { git } from '../test/helpers/git.js';
 import { printTable } from './harness.js';
@@ -47,7 +49,7 @@ export async function benchTools(): Promise<void> {
   try {
     const converged = await reconcile(options(repo, false));
     if (!converged.converged) throw new Error('the bench fleet did not converge');
-    const fleet = await loadFleet({ fleet: repo.fleetDir, cwd: repo.root, env: process.env });
+    const fleet = await loadFleet({ now: TEST_NOW, fleet: repo.fleetDir, cwd: repo.root, env: process.env });
     if (!fleet.fleet) throw new Error('the bench fleet is invalid');
     const products = [...fleet.fleet.products.values()];
     const rows: Record<string, number>[] = [];
@@ -83,6 +85,7 @@ function options(repo: FleetRepo, once: boolean) {
     cwd: repo.root,
     env: process.env,
     logger,
+    clock: systemClock,
     dryRun: false,
     once,
     maxPasses: 20,

@@ -1,5 +1,11 @@
-/** The facets a product's reconcile is made of; the facet registry (src/facets/index.ts) is checked against it. */
-export type FacetName = 'build' | 'docs' | 'release' | 'deploy' | 'infra' | 'announce';
+/**
+ * The facets a product's reconcile is made of, the vocabulary of the constitution's
+ * `when.observed` and of the product spec's sections. The facet registry (src/facets/index.ts)
+ * registers those implemented so far; a test holds the registry and the schemas to this list.
+ */
+export const FACET_NAMES = ['build', 'docs', 'release', 'deploy', 'infra', 'announce'] as const;
+
+export type FacetName = (typeof FACET_NAMES)[number];
 
 /** What a constitution rule decides. Precedence: deny > require-approval > warn > allow. */
 export type Effect = 'allow' | 'warn' | 'require-approval' | 'deny';
@@ -26,10 +32,3 @@ export const ACTION_KINDS: Readonly<Record<string, FacetName | 'product'>> = {
 };
 
 export type ActionKind = keyof typeof ACTION_KINDS;
-
-/** Kinds whose actuator pushes to the product's repository: heads read before them are stale after. */
-export const WRITES_PRODUCT_REPO: ReadonlySet<ActionKind> = new Set<ActionKind>([
-  'jenkinsfile.propose',
-  'heal.attempt',
-  'release.cut',
-]);

@@ -50,13 +50,14 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
     env: io.env,
     logger: context.logger(),
     readOnly: false,
+    clock: io.clock,
   });
   const runId = leaseOwner();
   try {
-    takeLease(runtime, runId, new Date());
+    takeLease(runtime, runId, io.clock());
     let expectPlanId = saved?.id;
     if (!saved) {
-      const { plan } = await computePlan({ runtime, runId, dryRun: false, now: new Date() });
+      const { plan } = await computePlan({ runtime, runId, dryRun: false, now: io.clock() });
       io.stdout.write(renderPlanText(plan));
       if (plan.actions.length === 0) return;
       if (!options.autoApprove && !(await confirm(context))) {
@@ -66,7 +67,7 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
       }
       expectPlanId = plan.id;
     }
-    const result = await reconcilePass({ runtime, runId, dryRun: false, expectPlanId, now: new Date() });
+    const result = await reconcilePass({ runtime, runId, dryRun: false, expectPlanId, now: io.clock() });
     printExecuted(io.stdout, result.executed);
     context.exitCode = result.executed.some((action) => action.outcome === 'failed') ? 1 : 0;
   } finally {

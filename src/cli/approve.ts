@@ -44,7 +44,7 @@ async function runApprove(
   if (options.by.trim() === '') throw new UsageError('--by names who approves');
   const { io } = context;
   const fleetDir = resolve(io.cwd, context.globals().fleet);
-  const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env });
+  const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env, now: io.clock() });
   const path = statePath(fleetDir, loaded.fleet?.fleet.manifest.spec.state?.sqlite, io.env);
   const approvers = new Set([
     ...(loaded.fleet?.fleet.manifest.spec.orgs.flatMap((org) => org.approvers ?? []) ?? []),
@@ -62,7 +62,7 @@ async function runApprove(
       target: id,
       by: options.by,
       reason: options.reason ?? null,
-      at: new Date().toISOString(),
+      at: io.clock().toISOString(),
     });
   } finally {
     store.close();

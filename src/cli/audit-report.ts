@@ -20,12 +20,17 @@ export interface AuditOptions {
  * The state file of the fleet at `fleet` (a path relative to `cwd`): `$CODEMONKEYS_STATE`, else
  * `spec.state.sqlite` of the fleet when it loads, else the default under the fleet directory.
  */
-export async function findStatePath(fleet: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function findStatePath(
+  fleet: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  now: Date,
+): Promise<string> {
   const fleetDir = resolve(cwd, fleet);
   if (env.CODEMONKEYS_STATE) return statePath(fleetDir, undefined, env);
   let configured: string | undefined;
   try {
-    const loaded = await loadFleet({ fleet, cwd, env });
+    const loaded = await loadFleet({ fleet, cwd, env, now });
     configured = loaded.fleet?.fleet.manifest.spec.state?.sqlite;
   } catch {
     // An unreadable fleet still has its state at the default place; audit reads state, not the fleet.

@@ -19,7 +19,7 @@ export const auditCommand: CliCommand = {
       )
       .action(async (options: AuditOptions) => {
         const { fleet } = context.globals();
-        const path = await findStatePath(fleet, context.io.cwd, context.io.env);
+        const path = await findStatePath(fleet, context.io.cwd, context.io.env, context.io.clock());
         context.logger().debug({ command: 'audit', state: path }, 'reading the audit log');
         context.exitCode = runAudit(path, options, context.io);
       });

@@ -68,7 +68,13 @@ async function runTestCommand(
   const { fleet: source } = context.globals();
   const logger = context.logger().child({ command: 'constitution test' });
   const { io } = context;
-  const loaded = await loadFleet({ fleet: source, rev: options.rev, cwd: io.cwd, env: io.env });
+  const loaded = await loadFleet({
+    fleet: source,
+    rev: options.rev,
+    cwd: io.cwd,
+    env: io.env,
+    now: io.clock(),
+  });
   if (!loaded.fleet) {
     if (options.format === 'json') {
       writeLine(io.stdout, JSON.stringify({ ok: false, fleet: toValidationReport(loaded) }, null, 2));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
 
 /** Where a command reads and writes; tests hand in their own. */
 export interface CliIO {
@@ -7,6 +8,8 @@ export interface CliIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** What commands read the time from (see Clock). */
+  clock: Clock;
 }
 
 /** The options every command understands. */

@@ -59,7 +59,12 @@ async function checkFleetServers(
   const source = context.globals().fleet;
   let fleet: Fleet | undefined;
   try {
-    const loaded = await loadFleet({ fleet: source, cwd: context.io.cwd, env: context.io.env });
+    const loaded = await loadFleet({
+      fleet: source,
+      cwd: context.io.cwd,
+      env: context.io.env,
+      now: context.io.clock(),
+    });
     fleet = loaded.fleet;
     if (!fleet)
       return {

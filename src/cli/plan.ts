@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { computePlan } from '../engine/pass.js';
 import { buildPullRequestView } from '../engine/pull-request.js';
 import { renderPlanMarkdown, renderPullRequestMarkdown } from '../engine/render/markdown.js';
@@ -19,6 +19,7 @@ interface PlanOptions {
   base?: string;
   head?: string;
   refresh: boolean;
+  at?: Date;
 }
 
 /** `codemonkeys plan`: what a reconcile would do now, gated, executing nothing; or a pull request's view. */
@@ -42,6 +43,11 @@ export const planCommand: CliCommand = {
       .option('--base <revision>', 'pull-request view: the base revision (with --head)')
       .option('--head <revision>', 'pull-request view: the head revision (with --base)')
       .option(
+        '--at <time>',
+        "gate as if it were this moment (RFC 3339, e.g. 2026-12-04T18:00:00+01:00): the constitution's schedules and exceptions at another time; only the verdicts change",
+        parseMoment,
+      )
+      .option(
         '--no-refresh',
         'plan from the observations cached by the last reconcile instead of observing again',
       )
@@ -51,6 +57,7 @@ export const planCommand: CliCommand = {
 Examples:
   $ codemonkeys plan
   $ codemonkeys plan --product acme/widget --format json --out plan.json
+  $ codemonkeys plan --at 2026-12-05T12:00:00+01:00        # what would be denied on Saturday noon?
   $ codemonkeys plan --base origin/main --head HEAD --format markdown > comment.md`,
       )
       .action((options: PlanOptions) => withFleetProblems(context, () => runPlan(context, options)));
@@ -71,7 +78,7 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
       cwd: io.cwd,
       env: io.env,
       logger: context.logger(),
-      now: new Date(),
+      now: options.at ?? io.clock(),
     });
     if (options.format === 'json')
       writeLine(
@@ -96,6 +103,7 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
     env: io.env,
     logger: context.logger(),
     readOnly: true,
+    clock: io.clock,
   });
   try {
     const { plan } = await computePlan({
@@ -104,7 +112,7 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
       dryRun: true,
       product: options.product,
       cachedObservations: !options.refresh,
-      now: new Date(),
+      now: options.at ?? io.clock(),
     });
     if (options.out) await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(plan, null, 2)}\n`);
     if (options.format === 'json') writeLine(io.stdout, JSON.stringify(plan, null, 2));
@@ -113,4 +121,16 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
   } finally {
     runtime.store.close();
   }
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** `--at`: a moment with its offset, so that it means the same in every time zone. */
+function parseMoment(value: string): Date {
+  const at = RFC3339.test(value) ? new Date(value) : undefined;
+  if (!at || Number.isNaN(at.getTime()))
+    throw new InvalidArgumentError(
+      `expected an RFC 3339 time with its offset, such as 2026-12-05T12:00:00+01:00 or 2026-12-05T11:00:00Z; found '${value}'`,
+    );
+  return at;
 }

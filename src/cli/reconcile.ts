@@ -47,6 +47,7 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
     cwd: io.cwd,
     env: io.env,
     logger: context.logger(),
+    clock: io.clock,
     dryRun: Boolean(options.dryRun),
     once: Boolean(options.once),
     product: options.product,

@@ -34,7 +34,9 @@ async function runStatus(
 ): Promise<void> {
   const { io } = context;
   const fleetDir = resolve(io.cwd, context.globals().fleet);
-  const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env }).catch(() => undefined);
+  const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env, now: io.clock() }).catch(
+    () => undefined,
+  );
   const path = statePath(fleetDir, loaded?.fleet?.fleet.manifest.spec.state?.sqlite, io.env);
   if (!existsSync(path)) {
     writeLine(io.stderr, `no state yet at ${path}: run codemonkeys reconcile first`);

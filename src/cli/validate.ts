@@ -24,7 +24,13 @@ Examples:
         const { fleet } = context.globals();
         const logger = context.logger().child({ command: 'validate' });
         logger.debug({ fleet, rev: options.rev }, 'loading fleet');
-        const result = await loadFleet({ fleet, rev: options.rev, cwd: context.io.cwd, env: context.io.env });
+        const result = await loadFleet({
+          fleet,
+          rev: options.rev,
+          cwd: context.io.cwd,
+          env: context.io.env,
+          now: context.io.clock(),
+        });
         const report = toValidationReport(result);
         logger.info(
           {

@@ -6,6 +6,7 @@ import { redactor } from '../log/redact.js';
 import type { StateStore } from '../store/store.js';
 import { backoffDelayMs } from './backoff.js';
 import { runnableIds } from './gate.js';
+import type { ActionLease } from './lease.js';
 import type { Plan } from './plan-model.js';
 
 export type ActionOutcome = 'succeeded' | 'failed' | 'skipped';
@@ -32,6 +33,12 @@ export interface ExecutorOptions {
   perBackend?: Readonly<Record<string, number>>;
   /** Delay before retrying an action after its n-th transient failure; default `backoffDelayMs`. */
   backoff?: (attempts: number) => number;
+  /**
+   * The reconciler lease this process holds (actionLease): renewed while actions run, checked
+   * before each starts, both at `context.now()`; once it is lost, nothing else starts. Absent: no
+   * lease is kept (dry runs, tests).
+   */
+  lease?: ActionLease;
 }
 
 export interface ExecuteOptions extends ExecutorOptions {
@@ -53,7 +60,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecutedActi
  * Runs actions as they are handed in, possibly in several batches (a pass that acts on each
  * product as soon as it is observed, then on the whole plan): one concurrency limit and one
  * limit per backend over all of them, each action at most once however often it is handed in,
- * an action after the actions it depends on (from any batch) have succeeded.
+ * an action after the actions it depends on (from any batch) have succeeded. With a lease, it
+ * renews the lease while actions run and starts none once the lease is lost. Every failure,
+ * the journal's included, ends as that action's outcome: `submit` never leaves a rejection behind.
  */
 export class Executor {
   readonly #options: ExecutorOptions;
@@ -64,6 +73,11 @@ export class Executor {
   /** Every action found runnable in a batch handed in: only these ever start. */
   readonly #runnable = new Set<string>();
   readonly #results: ExecutedAction[] = [];
+  /** Actions started and not yet ended: the lease is renewed while there are any. */
+  #running = 0;
+  #renewal: NodeJS.Timeout | undefined;
+  /** Why no action may start any more: the lease was lost. */
+  #lost: string | undefined;
 
   constructor(options: ExecutorOptions) {
     this.#options = options;
@@ -88,37 +102,105 @@ export class Executor {
     for (;;) {
       const pending = [...this.#finished.values()];
       await Promise.all(pending);
-      if (pending.length === this.#finished.size) return this.#results;
+      if (pending.length === this.#finished.size) break;
     }
+    this.#stopRenewal();
+    return this.#results;
   }
 
+  /** Never rejects: a failure anywhere is the action's `failed` outcome. */
   #run(action: GatedAction, planId: string | null): Promise<ActionOutcome> {
     const existing = this.#finished.get(action.id);
     if (existing) return existing;
-    const promise = (async (): Promise<ActionOutcome> => {
-      const deps = action.dependsOn.filter((dep) => this.#byId.has(dep));
-      const outcomes = await Promise.all(
-        deps.map((dep) =>
-          this.#runnable.has(dep)
-            ? this.#run(this.#byId.get(dep) as GatedAction, planId)
-            : Promise.resolve<ActionOutcome>('skipped'),
-        ),
-      );
-      if (outcomes.some((outcome) => outcome !== 'succeeded')) {
-        this.#results.push(skipped(action, 'an action it depends on did not succeed'));
-        return 'skipped';
-      }
-      const limited = backendQueue(this.#backendQueues, this.#options.perBackend, action);
-      // An action whose dependencies just finished goes before those not started yet: a product's
-      // build starts right after its job is made, not after every other product's job.
-      const priority = deps.length;
-      const work = () => this.#queue.add(() => runOne(action, planId, this.#options), { priority });
-      const result = (await (limited ? limited.add(work, { priority }) : work())) as ExecutedAction;
-      this.#results.push(result);
-      return result.outcome;
-    })();
+    const promise = this.#attempt(action, planId)
+      .catch((error: unknown) => this.#failed(action, error))
+      .then((result) => {
+        this.#results.push(result);
+        return result.outcome;
+      });
     this.#finished.set(action.id, promise);
     return promise;
+  }
+
+  async #attempt(action: GatedAction, planId: string | null): Promise<ExecutedAction> {
+    const deps = action.dependsOn.filter((dep) => this.#byId.has(dep));
+    const outcomes = await Promise.all(
+      deps.map((dep) =>
+        this.#runnable.has(dep)
+          ? this.#run(this.#byId.get(dep) as GatedAction, planId)
+          : Promise.resolve<ActionOutcome>('skipped'),
+      ),
+    );
+    if (outcomes.some((outcome) => outcome !== 'succeeded'))
+      return skipped(action, 'an action it depends on did not succeed');
+    const limited = backendQueue(this.#backendQueues, this.#options.perBackend, action);
+    // An action whose dependencies just finished goes before those not started yet: a product's
+    // build starts right after its job is made, not after every other product's job.
+    const priority = deps.length;
+    const work = () => this.#queue.add(() => this.#start(action, planId), { priority });
+    return (await (limited ? limited.add(work, { priority }) : work())) as ExecutedAction;
+  }
+
+  /** The moment an action would start: only under the lease, which is kept alive until it ends. */
+  async #start(action: GatedAction, planId: string | null): Promise<ExecutedAction> {
+    const lost = this.#leaseLost();
+    if (lost !== undefined) return skipped(action, lost);
+    this.#running++;
+    try {
+      return await runOne(action, planId, this.#options);
+    } finally {
+      this.#running--;
+      if (this.#running === 0) this.#stopRenewal();
+    }
+  }
+
+  /** Why no action may start now, or undefined; the lease is then renewed until nothing runs. */
+  #leaseLost(): string | undefined {
+    const lease = this.#options.lease;
+    if (!lease || this.#lost !== undefined) return this.#lost;
+    // After a quiet spell (observing, planning) the lease may be close to its end: renew it first.
+    if (this.#running === 0) this.#renew(lease);
+    this.#lost = lease.lost(this.#options.context.now());
+    if (this.#lost !== undefined) {
+      const { logger } = this.#options.context;
+      logger.warn(
+        { runId: this.#options.runId, detail: this.#lost },
+        'reconciler lease lost: no action starts',
+      );
+      return this.#lost;
+    }
+    if (!this.#renewal) {
+      this.#renewal = setInterval(() => this.#renew(lease), lease.renewEveryMs);
+      // An action's own work keeps the process alive, never the renewal of its lease.
+      this.#renewal.unref();
+    }
+    return undefined;
+  }
+
+  #stopRenewal(): void {
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+  }
+
+  /** Runs from a timer: a failure is logged (the next start's check refuses), never thrown. */
+  #renew(lease: ActionLease): void {
+    const logger = this.#options.context.logger;
+    try {
+      if (!lease.renew(this.#options.context.now()))
+        logger.warn({ runId: this.#options.runId }, 'reconciler lease not renewed: not held');
+    } catch (error) {
+      logger.warn({ runId: this.#options.runId, err: error }, 'reconciler lease not renewed');
+    }
+  }
+
+  /** An action whose bookkeeping (journal, lease) threw: failed, with the error's message. */
+  #failed(action: GatedAction, error: unknown): ExecutedAction {
+    const detail = describeFailure(error).error.message;
+    this.#options.context.logger.warn(
+      { product: action.product, action: action.id, runId: this.#options.runId, detail },
+      'action failed outside its actuator',
+    );
+    return { ...base(action), outcome: 'failed', detail };
   }
 }
 

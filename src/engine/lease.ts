@@ -1,10 +1,46 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CodemonkeysError } from '../errors.js';
+import type { Lease, SqliteStore } from '../store/sqlite.js';
 import type { Runtime } from './runtime.js';
 
-/** How long a lease lasts without renewal; every pass renews it. */
+/** How long a lease lasts without renewal; every pass renews it, and the executor while actions run. */
 export const LEASE_TTL_MS = 120_000;
+
+/**
+ * The reconciler lease as the executor sees it: kept alive while actions run, checked before
+ * each action starts, so that no action starts (or outlives the lease) once another reconciler
+ * may have taken over the fleet.
+ */
+export interface ActionLease {
+  /** How often to renew while actions run. */
+  readonly renewEveryMs: number;
+  /** Extends this process's lease to `now` + LEASE_TTL_MS; false when it no longer holds it. */
+  renew(now: Date): boolean;
+  /**
+   * Undefined while this process holds the lease, unexpired at `now`; else why not, in words fit
+   * for the detail of an action that was not started.
+   */
+  lost(now: Date): string | undefined;
+}
+
+/** The lease `runId` took (takeLease), for the executor of a pass that writes; times come from its clock. */
+export function actionLease(store: Pick<SqliteStore, 'lease' | 'renewLease'>, runId: string): ActionLease {
+  return {
+    // A quarter of the TTL: three renewals in a row can fail (a busy file) before it runs out.
+    renewEveryMs: LEASE_TTL_MS / 4,
+    renew: (now) => store.renewLease(runId, LEASE_TTL_MS, now),
+    lost: (now) => leaseLoss(store.lease(), runId, now),
+  };
+}
+
+function leaseLoss(lease: Lease | undefined, runId: string, now: Date): string | undefined {
+  if (!lease) return 'the reconciler lease was lost: it was released';
+  if (lease.owner !== runId) return `the reconciler lease was lost to ${lease.owner}`;
+  if (Date.parse(lease.expiresAt) <= now.getTime())
+    return `the reconciler lease expired at ${lease.expiresAt}`;
+  return undefined;
+}
 
 /**
  * One reconciler per state file. Intents left by an earlier run are from a process that died

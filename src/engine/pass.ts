@@ -1,19 +1,21 @@
 import type { GatedAction } from '../actions/action.js';
 import { canonicalJson } from '../actions/canonical.js';
-import { type ActionKind, WRITES_PRODUCT_REPO } from '../actions/kinds.js';
+import type { ActionKind } from '../actions/kinds.js';
 import { resolveRepoUrl } from '../backends/git/remote.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
 import type { ObserveContext, ProductObservation } from '../facets/facet.js';
+import { FACETS } from '../facets/index.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';
 import type { Condition, Decision, JournalEntry, StateStore } from '../store/store.js';
 import { perObject } from '../util/per-object.js';
-import { ACTUATORS } from './actuators.js';
+import { ACTUATORS, WRITES_PRODUCT_REPO } from './actuators.js';
 import { productConditions } from './conditions.js';
 import { gateProductEarly } from './early.js';
 import { type ExecutedAction, Executor } from './execute.js';
 import { constitutionRevision, type GatingInput, gatePlan, gateSubject, runnableIds } from './gate.js';
+import { actionLease } from './lease.js';
 import type { LoopState } from './loop-state.js';
 import { observeProducts } from './observe.js';
 import { proposeActions } from './plan.js';
@@ -112,12 +114,13 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
 function newExecutor(runtime: Runtime, options: PassOptions): Executor {
   return new Executor({
     store: runtime.store,
-    context: { ...runtime, now: () => new Date() },
+    context: { ...runtime, now: runtime.clock },
     actuators: ACTUATORS,
     runId: options.runId,
     concurrency: runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
     perBackend: runtime.perBackend,
     backoff: options.backoff,
+    lease: actionLease(runtime.store, options.runId),
   });
 }
 
@@ -306,7 +309,7 @@ function cachedObservations(store: StateStore, products: Product[]): Map<string,
   const observations = new Map<string, ProductObservation>();
   for (const product of products) {
     const observation: ProductObservation = { product: product.id, facets: {} };
-    for (const facet of ['build', 'docs', 'release', 'deploy', 'infra', 'announce'] as const) {
+    for (const facet of FACETS.keys()) {
       const cached = store.observation(product.id, facet);
       if (cached) observation.facets[facet] = cached.value as ProductObservation['facets'][typeof facet];
     }

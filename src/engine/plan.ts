@@ -4,7 +4,7 @@ import { canonicalJson } from '../actions/canonical.js';
 import { ACTION_KINDS } from '../actions/kinds.js';
 import type { FacetPlan, ProductObservation } from '../facets/facet.js';
 import { FACETS } from '../facets/index.js';
-import type { Fleet, Product } from '../fleet/model.js';
+import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { JournalEntry } from '../store/store.js';
 import { productOrder } from './order.js';
 import type { PlanCache } from './plan-cache.js';
@@ -41,7 +41,7 @@ export function actionId(action: Pick<Action, 'product' | 'kind' | 'params' | 'i
 
 /**
  * Diff: asks every configured facet of every product what to do about what was observed, then
- * orders the actions across products (dependsOn) and facets (build before docs before release…).
+ * links the actions across products (dependsOn) and facets (what each facet `needs`).
  */
 export function proposeActions(input: PlanningInput): ProposedPlan {
   const order = input.cache
@@ -66,8 +66,8 @@ export function proposeActions(input: PlanningInput): ProposedPlan {
     byProduct.set(orphan.product, [prune]);
   }
   linkAcrossProducts(input.fleet, byProduct, input.cache);
-  // Products come in dependency order and each product's actions in facet order, and an action
-  // only ever waits on earlier products or earlier facets: the concatenation is already ordered.
+  // Products come in dependency order and each product's actions in registry order, where a facet
+  // comes after the facets it needs: an action only ever waits on earlier ones.
   const actions: Action[] = [];
   const groups: Action[][] = [];
   for (const list of byProduct.values()) {
@@ -91,7 +91,8 @@ export function planProduct(
   };
   const actions: Action[] = [];
   const keyToId = new Map<string, string>();
-  let earlier: string[] = [];
+  // Each facet's action ids, for the facets that need them: a deploy waits on its build and infra.
+  const idsOf = new Map<FacetName, string[]>();
   for (const facet of FACETS.values()) {
     if (!facet.configured(product)) continue;
     const observed = observation?.facets[facet.name];
@@ -110,6 +111,7 @@ export function planProduct(
       journal: input.journal,
     });
     status.facets[facet.name] = planned.status;
+    const needed = facet.needs.flatMap((need) => idsOf.get(need) ?? []);
     const ids: string[] = [];
     for (const proposal of planned.actions) {
       const { after, ...rest } = proposal;
@@ -117,14 +119,13 @@ export function planProduct(
       action.id = actionId(action);
       keyToId.set(action.idempotencyKey, action.id);
       action.dependsOn = [
-        ...earlier,
+        ...needed,
         ...(after ?? []).map((key) => keyToId.get(key)).filter((id): id is string => id !== undefined),
       ];
       ids.push(action.id);
       actions.push(action);
     }
-    // A later facet's actions wait for this facet's: docs after build, release after docs…
-    if (ids.length > 0) earlier = [...earlier, ...ids];
+    idsOf.set(facet.name, ids);
   }
   return { actions, status };
 }

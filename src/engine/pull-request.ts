@@ -45,7 +45,7 @@ export async function buildPullRequestView(options: PullRequestOptions): Promise
     env: options.env,
     logger: options.logger,
     readOnly: true,
-    now: options.now,
+    clock: () => options.now,
   });
   try {
     const concurrency = runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;

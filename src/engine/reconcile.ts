@@ -13,7 +13,7 @@ import { type PassResult, reconcilePass } from './pass.js';
 import type { Plan, ProductPlanStatus } from './plan-model.js';
 import { openRuntime, type RuntimeOptions } from './runtime.js';
 
-export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly' | 'now'> {
+export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
   dryRun: boolean;
   /** One pass, then stop, whatever is left. */
   once: boolean;
@@ -22,7 +22,6 @@ export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly' | 'now
   maxPasses: number;
   /** Called after every pass, for output. */
   onPass?: (result: PassResult, pass: number) => void;
-  now?: () => Date;
   /**
    * Delay before the n-th retry of what failed for a reason that passes: an action's transient
    * error (a `waiting` one names its own delay), an observation that failed so n passes in a row.
@@ -48,11 +47,11 @@ export interface ReconcileResult {
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const runId = leaseOwner();
-  const now = options.now ?? (() => new Date());
+  const now = options.clock;
   const executed: ExecutedAction[] = [];
   // The first load validates the fleet and opens the state; later passes reload the fleet only.
   const loop = newLoopState();
-  const first = await openRuntime({ ...options, readOnly: options.dryRun, now: now(), loop });
+  const first = await openRuntime({ ...options, readOnly: options.dryRun, loop });
   const store = first.store;
   const backoff = options.backoff ?? backoffDelayMs;
   let last: PassResult | undefined;
@@ -67,9 +66,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     while (pass < options.maxPasses) {
       pass++;
       const runtime =
-        pass === 1
-          ? first
-          : await openRuntime({ ...options, readOnly: options.dryRun, now: now(), store, loop });
+        pass === 1 ? first : await openRuntime({ ...options, readOnly: options.dryRun, store, loop });
       if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
       const started = now();
       if (fresh) {

@@ -10,6 +10,7 @@ import type { Problem } from '../fleet/problems.js';
 import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
+import type { Clock } from '../util/clock.js';
 import { ciBackends } from './ci-backends.js';
 import type { LoopState } from './loop-state.js';
 
@@ -36,6 +37,8 @@ export interface Runtime {
   changedProducts?: string[];
   /** Runs playbooks for the deploy facet. */
   ansible: AnsibleRunner;
+  /** What the passes and actions read the time from. */
+  clock: Clock;
 }
 
 export interface RuntimeOptions {
@@ -46,7 +49,8 @@ export interface RuntimeOptions {
   logger: Logger;
   /** Never write: open the state read-only (or an empty in-memory state when there is none yet). */
   readOnly: boolean;
-  now?: Date;
+  /** What the passes and actions read the time from; the load validates exceptions' expiry at its now. */
+  clock: Clock;
   /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
   store?: SqliteStore;
   /** Kept across the passes of one loop. */
@@ -78,7 +82,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     rev: options.rev,
     cwd: options.cwd,
     env: options.env,
-    now: options.now,
+    now: options.clock(),
     cache: options.loop?.load,
   });
   if (!loaded.fleet) throw new InvalidFleetError(loaded.problems, loaded.revision);
@@ -114,6 +118,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     loop: options.loop,
     changedProducts: loaded.changedProducts,
     ansible: createAnsibleRunner({ env: options.env, logger: options.logger }),
+    clock: options.clock,
   };
 }
 

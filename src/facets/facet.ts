@@ -5,6 +5,7 @@ import type { CiBackend } from '../backends/ci.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { JournalEntry, StateStore } from '../store/store.js';
+import type { Actuator } from './actuator.js';
 import type { InfraRunner } from './infra/runner.js';
 
 /** What a facet may use while observing: read-only calls only. */
@@ -57,12 +58,29 @@ export interface FacetPlan {
   status: FacetStatus;
 }
 
+/** One kind of action a facet plans: how it is carried out and what it touches. */
+export interface ActionKindSpec {
+  /** Carries the action out (see Actuator). */
+  readonly actuate: Actuator;
+  /** It pushes to the product's repository: branch heads read before it are stale after it. */
+  readonly writesProductRepo?: boolean;
+}
+
 /**
  * One facet of a product that the reconciler keeps true: `observe` is read-only and may be slow,
- * `plan` is pure and fast. Facets are registered explicitly in src/facets/index.ts.
+ * `plan` is pure and fast. A facet is a plug-in: this object says everything the engine needs to
+ * know about it, and it is registered with one line in src/facets/index.ts.
  */
 export interface Facet<O = unknown> {
   readonly name: FacetName;
+  /**
+   * The facets whose actions this facet's actions wait for, within one product: a deploy needs
+   * its build and its infrastructure, a release its build. A denied or waiting action blocks only
+   * the actions of the facets that need it. Only facets registered before this one.
+   */
+  readonly needs: readonly FacetName[];
+  /** The action kinds this facet plans, each with its actuator (every kind it proposes is here). */
+  readonly actions: ReadonlyMap<ActionKind, ActionKindSpec>;
   /** Whether the product's spec asks for this facet at all. */
   configured(product: Product): boolean;
   /**

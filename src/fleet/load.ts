@@ -21,8 +21,8 @@ import { suggest } from './suggest.js';
 import { parseManifestYaml } from './yaml.js';
 
 export interface LoadOptions extends SourceOptions {
-  /** The moment exception expiry is judged against; default now. */
-  now?: Date;
+  /** The moment exception expiry is judged against (the caller's clock). */
+  now: Date;
   /** Reuse of unchanged files' results across loads (a loop keeps one). */
   cache?: LoadCache;
   /**
@@ -55,7 +55,7 @@ export interface LoadResult {
 export async function loadFleet(options: LoadOptions): Promise<LoadResult> {
   const files = await readFleetFiles(options);
   const disk = options.diskCache === false ? undefined : diskCacheOf(files.source, options);
-  const result = loadFleetFiles(files, options.now ?? new Date(), options.cache, disk);
+  const result = loadFleetFiles(files, options.now, options.cache, disk);
   disk?.save(files.files);
   return result;
 }
@@ -75,7 +75,7 @@ function diskCacheOf(source: string, options: LoadOptions): LoadDiskCache {
  */
 export function loadFleetFiles(
   input: FleetFiles,
-  now: Date = new Date(),
+  now: Date,
   cache?: LoadCache,
   disk?: LoadDiskCache,
 ): LoadResult {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findStatePath, formatAuditLine, runAudit, summarizeAuditData } from '../../src/cli/audit-report.js';
 import { openStore } from '../../src/store/sqlite.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { BASE_FLEET } from '../helpers/fleet-fixtures.js';
 import { tempDir } from '../helpers/git.js';
 
@@ -57,16 +58,20 @@ describe('findStatePath', () => {
       fleetYaml,
       readFileSync(fleetYaml, 'utf8').replace('.codemonkeys/state.db', 'var/cm.sqlite'),
     );
-    expect(await findStatePath('.', dir, {})).toBe(join(dir, 'var', 'cm.sqlite'));
+    expect(await findStatePath('.', dir, {}, TEST_NOW)).toBe(join(dir, 'var', 'cm.sqlite'));
   });
 
   it('falls back to the default when the fleet does not load', async () => {
     const dir = temp();
-    expect(await findStatePath('fleet', dir, {})).toBe(join(dir, 'fleet', '.codemonkeys', 'state.db'));
+    expect(await findStatePath('fleet', dir, {}, TEST_NOW)).toBe(
+      join(dir, 'fleet', '.codemonkeys', 'state.db'),
+    );
   });
 
   it('prefers $CODEMONKEYS_STATE', async () => {
-    expect(await findStatePath('.', temp(), { CODEMONKEYS_STATE: '/srv/state.db' })).toBe('/srv/state.db');
+    expect(await findStatePath('.', temp(), { CODEMONKEYS_STATE: '/srv/state.db' }, TEST_NOW)).toBe(
+      '/srv/state.db',
+    );
   });
 });
 

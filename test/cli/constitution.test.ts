@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { constitutionCommand } from '../../src/cli/constitution.js';
 import { createContext } from '../../src/cli/context.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { testClock } from '../helpers/clock.js';
 import { tempDir } from '../helpers/git.js';
 
 const QUICKSTART = join(PACKAGE_ROOT, 'examples', 'quickstart');
@@ -47,6 +48,7 @@ async function run(args: string[]): Promise<{ exitCode: number; stdout: string; 
     }),
     cwd: PACKAGE_ROOT,
     env: {},
+    clock: testClock(),
   };
   const program = new Command('codemonkeys')
     .option('--fleet <path|git-url>')

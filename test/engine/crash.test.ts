@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
+import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -45,6 +46,7 @@ describe('the reconciler killed with SIGKILL at random points', () => {
       child.kill('SIGKILL');
       await child;
       const result = await reconcile({
+        clock: testClock(),
         fleet: repo.fleetDir,
         cwd: repo.root,
         env: process.env,

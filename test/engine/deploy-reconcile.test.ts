@@ -5,6 +5,7 @@ import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, DEFAULT_CONSTITUTION, type FleetRepo } from '../helpers/fleet-repo.js';
 import { git } from '../helpers/git.js';
 
@@ -53,6 +54,7 @@ async function siteFleet(
 
 function run(repo: FleetRepo, env: NodeJS.ProcessEnv = process.env) {
   return reconcile({
+    clock: testClock(),
     fleet: repo.fleetDir,
     cwd: repo.root,
     env,
@@ -114,6 +116,7 @@ describe('the deploy facet, with the real ansible-playbook', () => {
     writeFileSync(join(repo.root, 'www/index.html'), 'defaced\n');
     const plan = (
       await reconcile({
+        clock: testClock(),
         fleet: repo.fleetDir,
         cwd: repo.root,
         env: process.env,

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { openTofuPlanStore } from '../../src/store/tofu-plans.js';
 import { requireMirror, zipEntries } from '../backends/tofu/fixtures.js';
+import { testClock } from '../helpers/clock.js';
 import { commitAll, git, tempDir } from '../helpers/git.js';
 
 requireMirror();
@@ -90,6 +91,7 @@ function run(
   } = {},
 ) {
   return reconcile({
+    clock: testClock(),
     fleet: fleet.fleetDir,
     cwd: fleet.root,
     env: options.env ?? process.env,

@@ -11,6 +11,7 @@ import {
   type JenkinsEmulator,
   startJenkinsEmulator,
 } from '../emulators/jenkins/index.js';
+import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
@@ -127,6 +128,7 @@ describe('Jenkins build notifications', () => {
       await repo.commitFleet('build on jenkins');
       const env = { ...process.env, TEST_JENKINS_TOKEN: DEFAULT_JENKINS_USER.apiToken };
       const first = await reconcile({
+        clock: testClock(),
         fleet: repo.fleetDir,
         cwd: repo.root,
         env,
@@ -141,7 +143,14 @@ describe('Jenkins build notifications', () => {
         (body) => (body as { build: { phase: string } }).build.phase === 'FINALIZED',
       );
       expect(finalized).toHaveLength(1);
-      const options = { fleet: repo.fleetDir, cwd: repo.root, env, logger, folder: 'hooks' };
+      const options = {
+        fleet: repo.fleetDir,
+        cwd: repo.root,
+        env,
+        logger,
+        clock: testClock(),
+        folder: 'hooks',
+      };
       const started = received.find(
         (body) => (body as { build: { phase: string } }).build.phase === 'STARTED',
       );

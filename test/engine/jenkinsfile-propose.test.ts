@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderJenkinsfile } from '../../src/backends/jenkins/jenkinsfile.js';
 import { loadFleet } from '../../src/fleet/load.js';
 import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { DEFAULT_CONSTITUTION, type FleetRepo } from '../helpers/fleet-repo.js';
 import { git } from '../helpers/git.js';
 import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
@@ -27,7 +28,7 @@ function run(repo: FleetRepo, options: { dryRun?: boolean } = {}) {
 }
 
 async function generated(repo: FleetRepo): Promise<string> {
-  const loaded = await loadFleet({ fleet: repo.fleetDir, cwd: repo.root, env: process.env });
+  const loaded = await loadFleet({ now: TEST_NOW, fleet: repo.fleetDir, cwd: repo.root, env: process.env });
   const product = loaded.fleet?.products.get('acme/widget');
   if (!product) throw new Error('no product');
   return renderJenkinsfile(product);

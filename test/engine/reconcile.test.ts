@@ -1,11 +1,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LEASE_TTL_MS } from '../../src/engine/lease.js';
 import { computePlan, reconcilePass, StalePlanError } from '../../src/engine/pass.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { InvalidFleetError, openRuntime } from '../../src/engine/runtime.js';
 import { createLogger } from '../../src/log/logger.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { TEST_NOW as NOW, testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -23,11 +25,19 @@ async function fleet(...args: Parameters<typeof createFleetRepo>): Promise<Fleet
 
 /** The fleet's runtime with its state opened read-only, as `plan` opens it. */
 function readOnlyRuntime(repo: FleetRepo) {
-  return openRuntime({ fleet: repo.fleetDir, cwd: repo.root, env: process.env, logger, readOnly: true });
+  return openRuntime({
+    clock: testClock(),
+    fleet: repo.fleetDir,
+    cwd: repo.root,
+    env: process.env,
+    logger,
+    readOnly: true,
+  });
 }
 
 function run(repo: FleetRepo, options: { dryRun?: boolean; once?: boolean } = {}) {
   return reconcile({
+    clock: testClock(),
     fleet: repo.fleetDir,
     cwd: repo.root,
     env: process.env,
@@ -141,28 +151,30 @@ describe('reconcile over real git repositories and SQLite', () => {
   it('refuses a saved plan that has gone stale', async () => {
     const repo = await fleet(TWO);
     const runtime = await openRuntime({
+      clock: testClock(),
       fleet: repo.fleetDir,
       cwd: repo.root,
       env: process.env,
       logger,
       readOnly: false,
     });
+    runtime.store.acquireLease('t', LEASE_TTL_MS, NOW);
     try {
-      const saved = (await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() })).plan;
+      const saved = (await computePlan({ runtime, runId: 't', dryRun: true, now: NOW })).plan;
       await repo.commitToProduct('acme', 'app', 'README.md', '# app 2\n');
       await expect(
-        reconcilePass({ runtime, runId: 't', dryRun: false, expectPlanId: saved.id, now: new Date() }),
+        reconcilePass({ runtime, runId: 't', dryRun: false, expectPlanId: saved.id, now: NOW }),
       ).rejects.toBeInstanceOf(StalePlanError);
       expect(runtime.store.journal({})).toEqual([]);
-      const fresh = (await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() })).plan;
+      const fresh = (await computePlan({ runtime, runId: 't', dryRun: true, now: NOW })).plan;
       const applied = await reconcilePass({
         runtime,
         runId: 't',
         dryRun: false,
         expectPlanId: fresh.id,
-        now: new Date(),
+        now: NOW,
       });
-      expect(applied.executed).toHaveLength(2);
+      expect(applied.executed.map((action) => action.outcome)).toEqual(['succeeded', 'succeeded']);
     } finally {
       runtime.store.close();
     }
@@ -244,6 +256,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     );
     await repo.commitFleet('the build needs a token');
     const result = await reconcile({
+      clock: testClock(),
       fleet: repo.fleetDir,
       cwd: repo.root,
       env: { ...process.env, TEST_API_TOKEN: secret },

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_KINDS } from '../../src/actions/kinds.js';
 import { ACTUATORS } from '../../src/engine/actuators.js';
 import { FACETS } from '../../src/facets/index.js';
-import { makeFleet } from '../helpers/engine.js';
 
-describe('the explicit registries', () => {
-  it.each([...FACETS])(
-    'facet %s is registered under its own name and asks only products that configure it',
-    (name, facet) => {
-      expect(facet.name).toBe(name);
-      const fleet = makeFleet([{ id: 'acme/with' }, { id: 'acme/without', build: false }]);
-      expect(facet.configured(fleet.products.get('acme/without') as never)).toBe(false);
-    },
-  );
-
+describe('the actuators, from the facet registry', () => {
   it.each([...ACTUATORS.keys()])('actuator %s carries out a known action kind', (kind) => {
     expect(Object.keys(ACTION_KINDS)).toContain(kind);
   });

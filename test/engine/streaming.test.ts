@@ -6,6 +6,7 @@ import { openRuntime } from '../../src/engine/runtime.js';
 import type { ProductObservation } from '../../src/facets/facet.js';
 import { createLogger } from '../../src/log/logger.js';
 import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
+import { testClock } from '../helpers/clock.js';
 import type { FleetRepo, ProductRepoDef } from '../helpers/fleet-repo.js';
 import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
@@ -130,7 +131,7 @@ describe('gateProductEarly', () => {
       env: { ...process.env, CODEMONKEYS_STATE: join(repo.root, 'early.db') },
       logger: createLogger({ level: 'silent' }),
       readOnly: false,
-      now: new Date(),
+      clock: testClock(),
     });
     stores.push(runtime.store);
     return (id: string) =>

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FleetSourceError } from '../../src/errors.js';
 import { loadFleet } from '../../src/fleet/load.js';
 import { readFleetFiles } from '../../src/fleet/source.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { BASE_FLEET } from '../helpers/fleet-fixtures.js';
 import { commitAll, git, gitRepoFrom, tempDir } from '../helpers/git.js';
 
@@ -44,7 +45,7 @@ describe('reading a fleet repo', () => {
     const head = await gitRepoFrom(BASE_FLEET, dir);
     expect(await readFleetFiles({ fleet: dir, cwd: '/' })).toMatchObject({ revision: head, dirty: false });
     breakWidget(dir);
-    const dirty = await loadFleet({ fleet: dir, cwd: '/' });
+    const dirty = await loadFleet({ now: TEST_NOW, fleet: dir, cwd: '/' });
     expect(dirty.revision).toBe(head);
     expect(dirty.fleet).toBeUndefined();
     expect((await readFleetFiles({ fleet: dir, cwd: '/' })).dirty).toBe(true);
@@ -77,10 +78,10 @@ describe('reading a fleet repo', () => {
     const good = await gitRepoFrom(BASE_FLEET, dir);
     breakWidget(dir);
     const bad = await commitAll(dir, 'break widget');
-    const atGood = await loadFleet({ fleet: dir, rev: good.slice(0, 10), cwd: '/' });
+    const atGood = await loadFleet({ now: TEST_NOW, fleet: dir, rev: good.slice(0, 10), cwd: '/' });
     expect(atGood.revision).toBe(good);
     expect(atGood.fleet?.revision).toBe(good);
-    const atHead = await loadFleet({ fleet: dir, rev: 'HEAD', cwd: '/' });
+    const atHead = await loadFleet({ now: TEST_NOW, fleet: dir, rev: 'HEAD', cwd: '/' });
     expect(atHead.revision).toBe(bad);
     expect(atHead.fleet).toBeUndefined();
     expect(atHead.problems.map((problem) => problem.code)).toContain('unknown-field');
@@ -93,7 +94,7 @@ describe('reading a fleet repo', () => {
     writeFileSync(join(repo, 'fleet.yaml'), 'this: is not the fleet\n');
     await git(repo, 'init', '-q', '-b', 'main');
     const head = await commitAll(repo, 'fleet in a subfolder');
-    const result = await loadFleet({ fleet: 'ops/fleet', rev: 'main', cwd: repo });
+    const result = await loadFleet({ now: TEST_NOW, fleet: 'ops/fleet', rev: 'main', cwd: repo });
     expect(result.problems).toEqual([]);
     expect(result.fleet?.revision).toBe(head);
     expect(result.files).toContain('products/globex/portal.yaml');
@@ -106,16 +107,18 @@ describe('reading a fleet repo', () => {
     await git(work, 'clone', '-q', '--bare', work, bare);
     const cacheDir = temp();
     const url = `file://${bare}`;
-    const one = await loadFleet({ fleet: url, cwd: '/', cacheDir });
+    const one = await loadFleet({ now: TEST_NOW, fleet: url, cwd: '/', cacheDir });
     expect(one.revision).toBe(first);
     expect(one.fleet?.source).toBe(url);
     breakWidget(work);
     const second = await commitAll(work, 'break widget');
     await git(work, 'push', '-q', bare, 'main');
-    const two = await loadFleet({ fleet: url, cwd: '/', cacheDir });
+    const two = await loadFleet({ now: TEST_NOW, fleet: url, cwd: '/', cacheDir });
     expect(two.revision).toBe(second);
     expect(two.fleet).toBeUndefined();
-    expect((await loadFleet({ fleet: url, rev: first, cwd: '/', cacheDir })).fleet?.revision).toBe(first);
+    expect(
+      (await loadFleet({ now: TEST_NOW, fleet: url, rev: first, cwd: '/', cacheDir })).fleet?.revision,
+    ).toBe(first);
   });
 
   it('refuses an unknown revision with a clear error', async () => {
@@ -151,7 +154,7 @@ describe('reading a bare fleet repository', () => {
       const work = join(dir, 'work');
       const head = await gitRepoFrom(BASE_FLEET, work);
       await git(dir, 'clone', '-q', '--bare', work, join(dir, 'fleet.git'));
-      const result = await loadFleet({ fleet: join(dir, 'fleet.git'), cwd: '/' });
+      const result = await loadFleet({ now: TEST_NOW, fleet: join(dir, 'fleet.git'), cwd: '/' });
       expect(result.problems).toEqual([]);
       expect(result.fleet?.revision).toBe(head);
     } finally {

@@ -10,3 +10,14 @@ export function clockFrom(start: string): () => Date {
 
 /** Saturday 12:00 in Berlin: inside the weekend rules of the fixtures and the quickstart. */
 export const SATURDAY_NOON_BERLIN = '2026-12-05T11:00:00Z';
+
+/** When the suite's reconciles start: a Thursday noon, inside no time window of the fixtures. */
+export const TEST_START = '2026-11-26T12:00:00Z';
+
+/** The moment the suite's loads judge exceptions' expiry against. */
+export const TEST_NOW = new Date(TEST_START);
+
+/** The clock a test's reconcile runs on: from TEST_START, at the real pace. */
+export function testClock(): () => Date {
+  return clockFrom(TEST_START);
+}

@@ -1,4 +1,6 @@
+import type { GatedAction } from '../../src/actions/action.js';
 import type { BuildRecord } from '../../src/backends/ci.js';
+import type { ExecutedAction } from '../../src/engine/execute.js';
 import type { BuildObservation } from '../../src/facets/build/observe.js';
 import type { ProductObservation } from '../../src/facets/facet.js';
 import { loadFleetFiles } from '../../src/fleet/load.js';
@@ -72,4 +74,35 @@ export function buildObservation(
       : null,
   };
   return { product, facets: { build: { ok: true, value, observedAt: NOW.toISOString() } } };
+}
+
+/** A build trigger of `product`, allowed and unblocked, for executor tests. */
+export function allowedTrigger(product: string, dependsOn: string[] = []): GatedAction {
+  return {
+    id: `trigger-${product}`,
+    product,
+    facet: 'build',
+    kind: 'build.trigger',
+    params: {},
+    reason: 'no build of the head yet',
+    dependsOn: dependsOn.map((dep) => `trigger-${dep}`),
+    idempotencyKey: `build.trigger:${product}:1`,
+    changeClass: 'run',
+    verdict: {
+      effect: 'allow',
+      rules: [],
+      enforcement: 'hard',
+      approvers: [],
+      messages: [],
+      advisories: [],
+      excepted: [],
+      byDefault: true,
+    },
+    blockedBy: [],
+  };
+}
+
+/** What an executor did, as product → outcome. */
+export function outcomesByProduct(executed: ExecutedAction[]): Record<string, string> {
+  return Object.fromEntries(executed.map((done) => [done.product, done.outcome]));
 }

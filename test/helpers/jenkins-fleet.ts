@@ -9,6 +9,7 @@ import {
   startJenkinsEmulator,
 } from '../emulators/jenkins/index.js';
 import { ensureBuilt } from './build.js';
+import { testClock } from './clock.js';
 import { createFleetRepo, type FleetRepo, type ProductRepoDef } from './fleet-repo.js';
 
 /** The variable the fleets below name as the Jenkins token's secret reference. */
@@ -44,6 +45,7 @@ export function reconcileJenkinsFleet(
   options: Partial<ReconcileOptions> & { logger?: Logger } = {},
 ): Promise<ReconcileResult> {
   return reconcile({
+    clock: testClock(),
     fleet: repo.fleetDir,
     cwd: repo.root,
     env: { ...process.env, [JENKINS_TOKEN_VARIABLE]: token },

@@ -45,7 +45,7 @@ function run(product: string) {
     maxPasses: 20,
     backoff: () => 200,
     // A Saturday: the quickstart converges the same at weekends (its time windows govern critical products).
-    now: clockFrom(SATURDAY_NOON_BERLIN),
+    clock: clockFrom(SATURDAY_NOON_BERLIN),
   });
 }
 

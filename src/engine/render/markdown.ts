@@ -106,7 +106,7 @@ export function renderPlanMarkdown(plan: Plan, limit = COMMENT_LIMIT): string {
 const ACTION_HEADER = '| action | product | id | verdict | why |\n|---|---|---|---|---|\n';
 
 function actionRow(action: GatedAction): string {
-  const blockers = hardBlockers(action).map(describeBlocker);
+  const blockers = hardBlockers(action).map((blocker) => describeBlocker(blocker));
   const why = [action.reason, ...blockers].join('; ');
   return `| ${code(action.kind)} | ${cell(action.product)} | \`${action.id}\` | ${cell(describeVerdict(action))} | ${cell(why)} |\n`;
 }

@@ -1,6 +1,6 @@
 import { runnableIds } from '../gate.js';
 import type { Plan } from '../plan-model.js';
-import { describeBlocker, describeVerdict, hardBlockers } from './words.js';
+import { describeBlocker, describeVerdict, hardBlockers, nameActions } from './words.js';
 
 /** A plan for a terminal: header, one line per action (and why it waits), product status, summary. */
 export function renderPlanText(plan: Plan): string {
@@ -29,8 +29,9 @@ export function renderPlanText(plan: Plan): string {
       `  ${mark} ${action.kind.padEnd(16)} ${action.product.padEnd(24)} ${action.id}  ${describeVerdict(action)}`,
     );
     lines.push(`      ${action.reason}`);
+    const name = nameActions(plan.actions, action.product);
     for (const blocker of action.blockedBy)
-      lines.push(`      ${blocker.type === 'waiting-on' ? '·' : '✗'} ${describeBlocker(blocker)}`);
+      lines.push(`      ${blocker.type === 'waiting-on' ? '·' : '✗'} ${describeBlocker(blocker, name)}`);
   }
   if (plan.products.length > 0) {
     lines.push('', 'Products:');

@@ -1,10 +1,19 @@
-import type { Facet } from '../facet.js';
+import type { ActionKind } from '../../actions/kinds.js';
+import type { ActionKindSpec, Facet } from '../facet.js';
+import { configureJob, triggerBuild } from './actuate.js';
+import { proposeJenkinsfile } from './jenkinsfile.js';
 import { type BuildObservation, observeBuild, prepareBuilds } from './observe.js';
 import { buildState, planBuild } from './plan.js';
 
-/** build: CI is green for the branch head. */
+/** build: CI is green for the branch head. Everything else of a product waits for it. */
 export const buildFacet: Facet<BuildObservation> = {
   name: 'build',
+  needs: [],
+  actions: new Map<ActionKind, ActionKindSpec>([
+    ['build.configure', { actuate: configureJob }],
+    ['build.trigger', { actuate: triggerBuild }],
+    ['jenkinsfile.propose', { actuate: proposeJenkinsfile, writesProductRepo: true }],
+  ]),
   configured: (product) => product.manifest.spec.build !== undefined,
   prepare: prepareBuilds,
   observe: observeBuild,

@@ -1,10 +1,17 @@
-import type { Facet } from '../facet.js';
+import type { ActionKind } from '../../actions/kinds.js';
+import type { ActionKindSpec, Facet } from '../facet.js';
+import { applyDeploy } from './actuate.js';
 import { type DeployObservation, observeDeploy } from './observe.js';
 import { deployState, planDeploy } from './plan.js';
 
-/** deploy: each environment runs the wanted release, as its playbook's check mode sees it. */
+/**
+ * deploy: each environment runs the wanted release, as its playbook's check mode sees it. A
+ * deploy waits for the product's build and for its infrastructure (provision, then deploy onto it).
+ */
 export const deployFacet: Facet<DeployObservation> = {
   name: 'deploy',
+  needs: ['build', 'infra'],
+  actions: new Map<ActionKind, ActionKindSpec>([['deploy.apply', { actuate: applyDeploy }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.deploy !== undefined,
   observe: observeDeploy,

@@ -1,10 +1,17 @@
-import type { Facet } from '../facet.js';
+import type { ActionKind } from '../../actions/kinds.js';
+import type { ActionKindSpec, Facet } from '../facet.js';
+import { applyInfra } from './actuate.js';
 import { type InfraObservation, observeInfra } from './observe.js';
 import { infraState, planInfra } from './plan.js';
 
-/** infra: no drift between the product's OpenTofu module and the real infrastructure. */
+/**
+ * infra: no drift between the product's OpenTofu module and the real infrastructure. It needs
+ * nothing of the product's own: infrastructure is provisioned first, then deployed onto.
+ */
 export const infraFacet: Facet<InfraObservation> = {
   name: 'infra',
+  needs: [],
+  actions: new Map<ActionKind, ActionKindSpec>([['infra.apply', { actuate: applyInfra }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.infra !== undefined,
   observe: observeInfra,

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildRecord, BuildRequest } from '../../../src/backends/ci.js';
 import { JenkinsCi } from '../../../src/backends/jenkins/ci.js';
 import { JenkinsApi } from '../../../src/backends/jenkins/client.js';
+import { renderJenkinsfile } from '../../../src/backends/jenkins/jenkinsfile.js';
+import { renderJobConfig } from '../../../src/backends/jenkins/job-config.js';
 import { runStep } from '../../../src/backends/localci/run-step.js';
 import type { Product } from '../../../src/fleet/model.js';
 import {
@@ -142,6 +144,88 @@ describe('the Jenkins CI backend, through the emulator', () => {
     expect(jenkins.requests.map((each) => `${each.key}?${decodeURIComponent(each.query)}`)).toEqual([
       `GET /job/codemonkeys/job/acme/job/widget/api/json?tree=${JOB_TREE}`,
     ]);
+  });
+});
+
+describe('the build spec a Jenkins build ran', () => {
+  const SPEC = {
+    hash: '0123456789ab',
+    fields: { steps: '01234567', env: '89abcdef', timeout: 'fedcba98', ci: '76543210' },
+  };
+
+  it('travels in the BUILD_SPEC parameter and comes back with the build', async () => {
+    const specced = productWith({ steps: ['true'], timeout: '1m' }, 'specced');
+    const sha = await commit('specced:\n');
+    await backend().configureJob(specced);
+    const queued = await backend().trigger({ ...request(sha), product: 'acme/specced', spec: SPEC });
+    expect(queued.spec).toEqual(SPEC);
+    await jenkins.waitForIdle();
+    expect(await backend().observeJob(specced, sha)).toMatchObject({
+      job: 'current',
+      build: { state: 'succeeded', spec: SPEC },
+    });
+    const job = jenkins.jobs().find((item) => item.fullName === 'codemonkeys/acme/specced');
+    expect(job?.builds[0]?.parameters.BUILD_SPEC).toBe(
+      '0123456789ab steps:01234567 env:89abcdef timeout:fedcba98 ci:76543210',
+    );
+  });
+
+  it('is none for a build of a job configured before BUILD_SPEC, which Jenkins drops as undeclared', async () => {
+    const older = productWith({ steps: ['true'], timeout: '1m' }, 'older');
+    const config = renderJobConfig(older, renderJenkinsfile(older))
+      .replace(
+        /\s*<hudson.model.StringParameterDefinition>\s*<name>BUILD_SPEC<\/name>[\s\S]*?<\/hudson.model.StringParameterDefinition>/,
+        '',
+      )
+      .replace(/\n\s*string\(name: &apos;BUILD_SPEC&apos;.*/, '');
+    expect(config).not.toContain('BUILD_SPEC');
+    await backend().configureJob(productWith({ steps: ['true'] }, 'warm-folder'));
+    await new JenkinsApi({
+      url: jenkins.url,
+      user: DEFAULT_JENKINS_USER.name,
+      token: DEFAULT_JENKINS_USER.apiToken,
+    }).create(['codemonkeys', 'acme', 'older'], config);
+    const sha = await commit('older:\n');
+    await backend().trigger({ ...request(sha), product: 'acme/older', spec: SPEC });
+    await jenkins.waitForIdle();
+    const done = await backend().observe('acme/older', sha);
+    expect(done?.state).toBe('succeeded');
+    expect(done).not.toHaveProperty('spec');
+  });
+
+  it('of a commit built again is that of its build waiting in the queue, not of its finished one', async () => {
+    const small = await startJenkinsEmulator({ executors: 1 });
+    try {
+      const ci = new JenkinsCi({
+        api: new JenkinsApi({
+          url: small.url,
+          user: DEFAULT_JENKINS_USER.name,
+          token: DEFAULT_JENKINS_USER.apiToken,
+        }),
+      });
+      const slow = productWith({ steps: ['sleep 0.3'], timeout: '1m' }, 'rebuilt');
+      await ci.configureJob(slow);
+      const [sha, other] = [await commit('rebuilt:\n'), await commit('blocker:\n')];
+      const start = (commit: string, spec: typeof SPEC) =>
+        ci.trigger({ ...request(commit), product: 'acme/rebuilt', spec });
+      await start(sha, SPEC);
+      await small.waitForIdle();
+      await start(other, SPEC);
+      while ((await ci.observe('acme/rebuilt', other))?.state !== 'running') await sleep(20);
+      const respecced = { ...SPEC, hash: 'ba9876543210' };
+      await start(sha, respecced);
+      small.resetRequestLog();
+      expect(await ci.observeJob(slow, sha)).toMatchObject({ build: { state: 'queued', spec: respecced } });
+      expect(small.requests).toHaveLength(1);
+      await small.waitForIdle();
+      expect(await ci.observe('acme/rebuilt', sha)).toMatchObject({
+        state: 'succeeded',
+        buildId: '#3',
+        spec: respecced,
+      });
+    } finally {
+      await small.stop();
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type JenkinsEmulator,
   startJenkinsEmulator,
 } from '../../emulators/jenkins/index.js';
+import { testClock } from '../../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../../helpers/fleet-repo.js';
 
 const PRODUCTS = ['alpha', 'beta', 'gamma'];
@@ -31,6 +32,7 @@ afterAll(async () => {
 
 function run(maxPasses: number) {
   return reconcile({
+    clock: testClock(),
     fleet: repo.fleetDir,
     cwd: repo.root,
     env: { ...process.env, TEST_JENKINS_TOKEN: DEFAULT_JENKINS_USER.apiToken },

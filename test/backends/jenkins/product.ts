@@ -1,5 +1,6 @@
 import { loadFleetFiles } from '../../../src/fleet/load.js';
 import type { Product } from '../../../src/fleet/model.js';
+import { TEST_NOW } from '../../helpers/clock.js';
 
 /** A product of a one-product fleet whose build block is `build` (written as JSON, which is YAML). */
 export function productWith(build: unknown, name = 'widget'): Product {
@@ -17,7 +18,7 @@ export function productWith(build: unknown, name = 'widget'): Product {
       `apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: { name: ${name}, org: acme }\nspec:\n  repo: { url: ../repos/${name}.git }\n  build: ${JSON.stringify(build)}\n`,
     ],
   ]);
-  const result = loadFleetFiles({ source: '/fleet', revision: null, dirty: false, files });
+  const result = loadFleetFiles({ source: '/fleet', revision: null, dirty: false, files }, TEST_NOW);
   const product = result.fleet?.products.get(`acme/${name}`);
   if (!product) throw new Error(JSON.stringify(result.problems, null, 2));
   return product;

@@ -29,12 +29,15 @@ function productWith(infra: string): Product {
       `apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata: { name: site, org: acme }\nspec:\n  repo: { url: ../repos/site.git }\n  infra: ${infra}\n`,
     ],
   ]);
-  const product = loadFleetFiles({
-    source: '/fleet',
-    revision: null,
-    dirty: false,
-    files,
-  }).fleet?.products.get('acme/site');
+  const product = loadFleetFiles(
+    {
+      source: '/fleet',
+      revision: null,
+      dirty: false,
+      files,
+    },
+    NOW,
+  ).fleet?.products.get('acme/site');
   if (!product) throw new Error('the test product does not load');
   return product;
 }
