@@ -1,3 +1,4 @@
+import { withSectionsNotActedOn } from '../facets/sections.js';
 import { loadFleet } from '../fleet/load.js';
 import { formatProblemsText, toValidationReport } from '../fleet/report.js';
 import { type CliCommand, writeLine } from './context.js';
@@ -24,13 +25,14 @@ Examples:
         const { fleet } = context.globals();
         const logger = context.logger().child({ command: 'validate' });
         logger.debug({ fleet, rev: options.rev }, 'loading fleet');
-        const result = await loadFleet({
+        const loaded = await loadFleet({
           fleet,
           rev: options.rev,
           cwd: context.io.cwd,
           env: context.io.env,
           now: context.io.clock(),
         });
+        const result = withSectionsNotActedOn(loaded);
         const report = toValidationReport(result);
         logger.info(
           {
