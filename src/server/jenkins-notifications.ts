@@ -1,5 +1,5 @@
 import { isFinal, parseJenkinsNotification } from '../backends/jenkins/notifications.js';
-import { type ReconcileOptions, type ReconcileResult, reconcile } from './reconcile.js';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from '../engine/reconcile.js';
 
 export type NotificationReconcileOptions = Omit<
   ReconcileOptions,
