@@ -1,4 +1,7 @@
-import type { Product } from '../fleet/model.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../actions/canonical.js';
+import type { CiBackendName, Product, SecretRef } from '../fleet/model.js';
+import { parseDuration } from '../util/duration.js';
 
 /**
  * A CI backend runs a product's build for one commit and tells what became of it. The local
@@ -20,6 +23,11 @@ export interface BuildRequest {
   timeoutMs: number;
   /** Environment of the steps (values already resolved; the backend never logs them). */
   env: Record<string, string>;
+  /**
+   * Hashes of the build spec the steps, env and timeout come from (hashBuildSpec), recorded with
+   * the build so that a later look can tell which spec it was made with.
+   */
+  spec?: BuildSpecHash;
   /**
    * The caller looked moments ago and saw no queued or running build of this commit (the pass
    * that planned the trigger): the backend may skip looking again before it starts one.
@@ -49,6 +57,68 @@ export interface BuildRecord {
   };
   /** Where the full log can be read (a file path, or a URL). */
   logRef: string;
+  /**
+   * The build spec it was made with, as the backend recorded it; absent for a build recorded
+   * before backends kept it, or started by hand with no spec.
+   */
+  spec?: BuildSpecHash;
+}
+
+/** The limit of a build whose spec sets no `build.timeout`. */
+export const DEFAULT_BUILD_TIMEOUT = '30m';
+
+/** The fields of a build spec that change what a build runs. */
+export type BuildSpecField = 'steps' | 'env' | 'timeout' | 'ci';
+
+/** What a build of a product runs, from its spec: secret env entries are references, never values. */
+export interface BuildSpec {
+  steps: readonly string[];
+  env: Readonly<Record<string, string | SecretRef>>;
+  timeoutMs: number;
+  ci: CiBackendName;
+}
+
+/**
+ * Which build spec a build runs, in hashes only: `hash` names the whole (two builds with the same
+ * hash ran the same steps, env, timeout and backend), `fields` each part, so that a changed spec
+ * can say what changed. A record may lack a field it was not told (never the whole hash).
+ */
+export interface BuildSpecHash {
+  /** 12 hex digits. */
+  hash: string;
+  /** 8 hex digits per field. */
+  fields: Partial<Record<BuildSpecField, string>>;
+}
+
+/** The build spec of a product that builds on `ci`: its steps, env and timeout (default 30m). */
+export function buildSpecOf(product: Product, ci: CiBackendName): BuildSpec {
+  const build = product.manifest.spec.build;
+  return {
+    steps: build?.steps ?? [],
+    env: build?.env ?? {},
+    timeoutMs: parseDuration(build?.timeout ?? DEFAULT_BUILD_TIMEOUT),
+    ci,
+  };
+}
+
+/**
+ * Hashes (sha256 of canonical JSON, shortened) of a build spec and of each of its fields. The
+ * timeout counts in milliseconds, so `90s` and `1m30s` are the same spec; key order in `env`
+ * does not count; a secret reference counts as the reference, so a rotated secret is the same spec.
+ */
+export function hashBuildSpec(spec: BuildSpec): BuildSpecHash {
+  const values = { steps: spec.steps, env: spec.env, timeout: spec.timeoutMs, ci: spec.ci };
+  const fields: Record<BuildSpecField, string> = {
+    steps: sha256(values.steps, 8),
+    env: sha256(values.env, 8),
+    timeout: sha256(values.timeout, 8),
+    ci: sha256(values.ci, 8),
+  };
+  return { hash: sha256(values, 12), fields };
+}
+
+function sha256(value: unknown, length: number): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
 }
 
 /** Whether a backend's job for a product matches the spec (backends that keep jobs, as Jenkins does). */

@@ -269,6 +269,52 @@ process.stdout.write(JSON.stringify(record), () => process.kill(process.pid, 'SI
     expect(existsSync(join(dir, 'job.json'))).toBe(false);
   });
 
+  it('keeps the build spec it was asked to build with through every state, and reports it', async () => {
+    const ci = runner();
+    const spec = {
+      hash: '0123456789ab',
+      fields: { steps: '01234567', env: '89abcdef', timeout: 'fedcba98', ci: '76543210' },
+    };
+    const queued = await ci.trigger(request({ spec }));
+    expect(queued.spec).toEqual(spec);
+    const record = await finished(ci, 'acme/widget', first);
+    expect(record).toMatchObject({ state: 'succeeded', spec });
+    expect(JSON.parse(readFileSync(join(record.logRef, '..', 'record.json'), 'utf8')).spec).toEqual(spec);
+  });
+
+  it('builds a commit again with a new spec once its build ended, and reports the newest', async () => {
+    const ci = runner();
+    const before = { hash: 'aaaaaaaaaaaa', fields: { steps: 'aaaaaaaa' } };
+    const after = { hash: 'bbbbbbbbbbbb', fields: { steps: 'bbbbbbbb' } };
+    await ci.trigger(request({ spec: before, steps: ['echo before'] }));
+    expect((await finished(ci, 'acme/widget', first)).spec).toEqual(before);
+    const again = await ci.trigger(request({ spec: after, steps: ['echo after'] }));
+    const record = await finished(ci, 'acme/widget', first);
+    expect(record).toMatchObject({ buildId: again.buildId, state: 'succeeded', spec: after });
+    expect((await ci.log(record)).text).toContain('==> step 1/1: echo after');
+  });
+
+  it('reads a record written before the runner kept the spec as a build without one', async () => {
+    const ci = runner();
+    await ci.trigger(request({ spec: { hash: 'cccccccccccc', fields: {} } }));
+    const record = await finished(ci, 'acme/widget', first);
+    const path = join(record.logRef, '..', 'record.json');
+    const { spec: _spec, ...old } = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify(old));
+    const seen = await ci.observe('acme/widget', first);
+    expect(seen).toMatchObject({ state: 'succeeded', buildId: record.buildId });
+    expect(seen).not.toHaveProperty('spec');
+  });
+
+  it('refuses a spec that is not a hash of one', async () => {
+    const spec = { hash: 'not a hash at all', fields: {} };
+    const error = await runner()
+      .trigger(request({ spec }))
+      .catch((caught: unknown) => caught);
+    expect((error as CodemonkeysError).reason).toBe('InvalidBuildRequest');
+    expect((error as CodemonkeysError).message).toContain('spec.hash must be 12 hex digits');
+  });
+
   it('writes the job file with the environment readable by its owner only', async () => {
     const path = join(temp.dir, 'job.json');
     await writeJob(path, {

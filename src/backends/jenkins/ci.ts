@@ -1,6 +1,7 @@
 import type { Product } from '../../fleet/model.js';
 import { perObject } from '../../util/per-object.js';
 import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } from '../ci.js';
+import { BUILD_SPEC_PARAMETER, formatBuildSpec, parseBuildSpec } from './build-spec.js';
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { consoleFailure } from './console.js';
 import { renderJenkinsfile, stageNames } from './jenkinsfile.js';
@@ -20,9 +21,10 @@ const wantedJob = perObject((product: Product) => renderJob(product, renderJenki
 
 /**
  * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional
- * top folder), built with the parameters REPO_URL, BRANCH and COMMIT. A commit's build is found
- * by its COMMIT parameter, in the job's recent builds or, before it starts, in the queue — so a
- * restarted reconciler finds the build it started and never starts a second one.
+ * top folder), built with the parameters REPO_URL, BRANCH, COMMIT and BUILD_SPEC (the hashes of
+ * the build spec, formatBuildSpec). A commit's build is found by its COMMIT parameter, in the
+ * queue or the job's recent builds — so a restarted reconciler finds the build it started and
+ * never starts a second one — and tells the spec it runs by its BUILD_SPEC.
  */
 export class JenkinsCi implements CiBackend {
   readonly name = 'jenkins' as const;
@@ -165,12 +167,15 @@ export class JenkinsCi implements CiBackend {
       if (existing && (existing.state === 'queued' || existing.state === 'running')) return existing;
     }
     const path = this.jobPath(request.product);
-    const id = await this.#api.build(path, {
+    const parameters: Record<string, string> = {
       REPO_URL: request.repoUrl,
       BRANCH: request.branch,
       COMMIT: request.commit,
-    });
-    return {
+    };
+    // A job configured before it declared BUILD_SPEC drops it (Jenkins ignores undeclared parameters).
+    if (request.spec) parameters[BUILD_SPEC_PARAMETER] = formatBuildSpec(request.spec);
+    const id = await this.#api.build(path, parameters);
+    const record: BuildRecord = {
       product: request.product,
       commit: request.commit,
       state: 'queued',
@@ -178,6 +183,8 @@ export class JenkinsCi implements CiBackend {
       startedAt: new Date().toISOString(),
       logRef: jenkinsJobUrlPath(path),
     };
+    if (request.spec) record.spec = request.spec;
+    return record;
   }
 
   async log(record: BuildRecord, offset = 0): Promise<{ text: string; nextOffset: number; more: boolean }> {
@@ -187,8 +194,11 @@ export class JenkinsCi implements CiBackend {
   }
 
   /**
-   * The commit's build among the job's recent builds, else its item in the queue: the job's own
-   * item tells without another request, unless it is for another commit (then the whole queue).
+   * The newest build of the commit: its item in the queue, else its newest among the job's recent
+   * builds. The queue is read only when the job has an item there and the commit has no build
+   * running: the job's own item tells without another request, unless it is for another commit
+   * (then the whole queue). A commit built again (its spec changed) waits there behind its
+   * finished build.
    */
   async #buildOf(
     product: string,
@@ -198,8 +208,9 @@ export class JenkinsCi implements CiBackend {
     steps?: readonly string[],
   ): Promise<BuildRecord | undefined> {
     const build = job.builds.find((each) => each.parameters.COMMIT === commit);
-    if (build) return this.#record(product, commit, path, build, steps);
-    if (job.queueItem === null) return undefined;
+    if (build?.building || job.queueItem === null) {
+      return build && this.#record(product, commit, path, build, steps);
+    }
     const jobUrl = jenkinsJobUrlPath(path);
     const queued =
       job.queueItem.parameters.COMMIT === commit
@@ -207,8 +218,8 @@ export class JenkinsCi implements CiBackend {
         : (await this.#api.queue()).find(
             (item) => item.jobUrl.endsWith(jobUrl) && item.parameters.COMMIT === commit,
           );
-    if (!queued) return undefined;
-    return {
+    if (!queued) return build && this.#record(product, commit, path, build, steps);
+    const record: BuildRecord = {
       product,
       commit,
       state: 'queued',
@@ -216,6 +227,9 @@ export class JenkinsCi implements CiBackend {
       startedAt: new Date().toISOString(),
       logRef: jobUrl,
     };
+    const spec = parseBuildSpec(queued.parameters[BUILD_SPEC_PARAMETER]);
+    if (spec) record.spec = spec;
+    return record;
   }
 
   async #record(
@@ -234,6 +248,8 @@ export class JenkinsCi implements CiBackend {
       startedAt: new Date(build.timestamp).toISOString(),
       logRef: build.url,
     };
+    const spec = parseBuildSpec(build.parameters[BUILD_SPEC_PARAMETER]);
+    if (spec) record.spec = spec;
     if (!build.building) {
       record.durationMs = build.duration;
       record.finishedAt = new Date(build.timestamp + build.duration).toISOString();

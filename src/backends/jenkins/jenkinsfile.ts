@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../actions/canonical.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { Product, SecretRef } from '../../fleet/model.js';
-import { parseDuration } from '../../util/duration.js';
 import { perObject } from '../../util/per-object.js';
+import { buildSpecOf, hashBuildSpec } from '../ci.js';
+import { BUILD_SPEC_PARAMETER } from './build-spec.js';
 import { groovyQuoted, groovyTripleQuoted, unrepresentableInGroovy } from './groovy.js';
 
-/** The build facet's default limit (src/facets/build/plan.ts) for a spec without `build.timeout`. */
-const DEFAULT_TIMEOUT = '30m';
 const STAGE_NAME_MAX = 40;
 /**
  * "Test reports archived" means: JUnit XML written anywhere under a directory named `test-results`
@@ -46,6 +43,10 @@ export const JOB_PARAMETERS: readonly { name: string; description: string }[] = 
   { name: 'REPO_URL', description: 'Repository to build; set by Code Monkeys Ship.' },
   { name: 'BRANCH', description: 'Branch the commit was taken from; set by Code Monkeys Ship.' },
   { name: 'COMMIT', description: 'Full commit id to build; set by Code Monkeys Ship.' },
+  {
+    name: BUILD_SPEC_PARAMETER,
+    description: 'Hashes of the build spec this build runs; set by Code Monkeys Ship.',
+  },
 ];
 
 /**
@@ -79,7 +80,7 @@ function render(product: Product): string {
     'pipeline {',
     '  agent any',
     '  options {',
-    `    timeout(time: ${timeoutMinutes(build.timeout)}, unit: 'MINUTES')`,
+    `    timeout(time: ${timeoutMinutes(product)}, unit: 'MINUTES')`,
     '    skipDefaultCheckout()',
     '  }',
     '  parameters {',
@@ -105,14 +106,12 @@ function render(product: Product): string {
 }
 
 /**
- * sha256 of the canonical JSON of what the Jenkinsfile is made from: the product id and the
- * build's steps, timeout and env (not `ci`, which only picks the backend). Key order in the
- * spec does not change it.
+ * The hash of the build spec the Jenkinsfile is made from (hashBuildSpec of its steps, env and
+ * timeout, on `jenkins`): the one every build of it carries in BUILD_SPEC, so a build can be
+ * matched with the Jenkinsfile it ran. Key order in the spec does not change it.
  */
 export function jenkinsfileSpecHash(product: Product): string {
-  const build = product.manifest.spec.build;
-  const relevant = { product: product.id, steps: build?.steps, timeout: build?.timeout, env: build?.env };
-  return createHash('sha256').update(canonicalJson(relevant)).digest('hex');
+  return hashBuildSpec(buildSpecOf(product, 'jenkins')).hash;
 }
 
 /**
@@ -210,8 +209,8 @@ function environmentBlock(product: Product, env: Record<string, string | SecretR
   return lines;
 }
 
-function timeoutMinutes(timeout: string | undefined): number {
-  return Math.max(1, Math.ceil(parseDuration(timeout ?? DEFAULT_TIMEOUT) / 60_000));
+function timeoutMinutes(product: Product): number {
+  return Math.max(1, Math.ceil(buildSpecOf(product, 'jenkins').timeoutMs / 60_000));
 }
 
 /**

@@ -24,12 +24,12 @@ const XML_DECLARATION = "<?xml version='1.1' encoding='UTF-8'?>";
 const JOB_HASH_MARKER = 'codemonkeys:job-hash';
 
 /**
- * The config.xml of a product's Pipeline job: the three string parameters, the Jenkinsfile as an
- * inline sandboxed script (XML-escaped), no triggers (Code Monkeys Ship starts every build). Its
- * description ends with a line `codemonkeys:job-hash <hash>` (jobConfigHash): Jenkins serves the
- * description in the same JSON query as the builds, so one request tells whether the job is
- * current. Throws a CodemonkeysError `UnrenderableXml` when the script holds a character XML
- * cannot carry (never the case for renderJenkinsfile's output).
+ * The config.xml of a product's Pipeline job: the string parameters (JOB_PARAMETERS), the
+ * Jenkinsfile as an inline sandboxed script (XML-escaped), no triggers (Code Monkeys Ship starts
+ * every build). Its description ends with a line `codemonkeys:job-hash <hash>` (jobConfigHash):
+ * Jenkins serves the description in the same JSON query as the builds, so one request tells
+ * whether the job is current. Throws a CodemonkeysError `UnrenderableXml` when the script holds a
+ * character XML cannot carry (never the case for renderJenkinsfile's output).
  */
 export function renderJobConfig(product: Product, jenkinsfile: string): string {
   return renderJob(product, jenkinsfile).config;

@@ -143,6 +143,7 @@ export class LocalCi implements CiBackend {
       stepCount: request.steps.length,
       worker,
     };
+    if (request.spec) stored.spec = request.spec;
     // The worker waits for this record naming it; if we die before writing it, the worker gives up.
     await writeStored(paths.record, stored);
     this.#logger?.info(
@@ -231,6 +232,9 @@ function validateRequest(request: BuildRequest): void {
   }
   if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
     problems.push(`timeoutMs must be a positive number, got ${request.timeoutMs}`);
+  }
+  if (request.spec !== undefined && !/^[0-9a-f]{12}$/.test(String(request.spec?.hash))) {
+    problems.push('spec.hash must be 12 hex digits (hashBuildSpec)');
   }
   if (problems.length > 0) {
     throw new CodemonkeysError(`build request for ${request.product}: ${problems.join('; ')}`, {

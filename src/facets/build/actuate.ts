@@ -1,5 +1,5 @@
 import type { Action } from '../../actions/action.js';
-import type { BuildRequest } from '../../backends/ci.js';
+import type { BuildRequest, BuildSpecHash } from '../../backends/ci.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { SecretRef } from '../../fleet/model.js';
 import { resolveSecret } from '../../secrets/resolve.js';
@@ -13,6 +13,8 @@ interface BuildTriggerParams {
   steps: string[];
   timeoutMs: number;
   env: Record<string, string | SecretRef>;
+  /** The hashes of the spec the above come from; absent in a plan saved before triggers carried them. */
+  spec?: BuildSpecHash;
 }
 
 /** build.trigger: starts the build of the commit on the product's CI backend (returns once it is queued). */
@@ -44,8 +46,9 @@ export async function triggerBuild(action: Action, context: ActuateContext): Pro
     // trigger lost to a crash is found by the next pass's observation, never started twice.
     seenIdle: true,
   };
+  if (params.spec) request.spec = params.spec;
   const record = await backend.trigger(request);
-  return { buildId: record.buildId, state: record.state, logRef: record.logRef };
+  return { buildId: record.buildId, state: record.state, logRef: record.logRef, spec: params.spec?.hash };
 }
 
 /** build.configure: makes the product's job on its CI backend match the spec (created or updated). */

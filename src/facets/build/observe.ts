@@ -6,7 +6,10 @@ import type { CiBackendName, Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
 import { JENKINSFILE_BRANCH, type JenkinsfileObservation, observeJenkinsfile } from './jenkinsfile.js';
 
-/** What the build facet sees: the branch head and the newest build of that commit. */
+/**
+ * What the build facet sees: the branch head and the newest build of that commit, with the hashes
+ * of the build spec it was made with (`build.spec`, when the backend recorded them).
+ */
 export interface BuildObservation {
   ci: CiBackendName;
   repoUrl: string;

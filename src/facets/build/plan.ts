@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../actions/canonical.js';
+import {
+  type BuildSpec,
+  type BuildSpecField,
+  type BuildSpecHash,
+  buildSpecOf,
+  hashBuildSpec,
+} from '../../backends/ci.js';
 import type { Product } from '../../fleet/model.js';
-import { parseDuration } from '../../util/duration.js';
 import type { FacetPlan, PlanContext, ProposedAction } from '../facet.js';
 import { freshKey } from '../keys.js';
 import { planJenkinsfile } from './jenkinsfile.js';
 import type { BuildObservation } from './observe.js';
-
-const DEFAULT_TIMEOUT = '30m';
 
 /** green: the head built; red: it failed; running; none: no build of the head (or it was aborted). */
 export function buildState(observed: BuildObservation): string {
@@ -25,7 +29,10 @@ export function buildState(observed: BuildObservation): string {
   }
 }
 
-/** CI must be green for the branch head: trigger a build when there is none, wait while it runs, stall on failure. */
+/**
+ * CI must be green for the branch head, built with the build spec as it is now: trigger a build
+ * when there is none or the spec changed since the last one, wait while it runs, stall on failure.
+ */
 export function planBuild(
   product: Product,
   observed: BuildObservation,
@@ -96,8 +103,17 @@ function planBuildRun(
 ): FacetPlan {
   const short = `${observed.branch}@${observed.head.slice(0, 7)}`;
   const build = observed.build;
+  const spec = buildSpecOf(product, observed.ci);
+  const wanted = { spec, hash: hashBuildSpec(spec) };
+  const changed = build ? specChanges(build.spec, wanted.hash) : undefined;
+  const rebuild = (): FacetPlan =>
+    planTrigger(product, observed, wanted, journal, {
+      reason: `the build spec changed since ${short} was built${listed(changed)}`,
+      keySuffix: `:spec:${wanted.hash.hash}`,
+    });
   switch (build?.state) {
     case 'succeeded':
+      if (changed) return rebuild();
       return {
         actions: [],
         status: {
@@ -107,18 +123,25 @@ function planBuildRun(
         },
       };
     case 'queued':
-    case 'running':
+    case 'running': {
+      // A backend starts no second build of a commit while one is live: the new spec waits for it.
+      const then = changed
+        ? `, with an earlier build spec${listed(changed)}: it is built again once this one ends`
+        : '';
       return {
         actions: [],
         status: {
           state: 'progressing',
           reason: 'BuildRunning',
-          message: `build ${build.buildId} of ${short} is ${build.state}`,
+          message: `build ${build.buildId} of ${short} is ${build.state}${then}`,
           requeueAfterMs: 1000,
         },
       };
+    }
     case 'failed':
     case 'timed-out': {
+      // A changed spec is what a person does about a red build: try it.
+      if (changed) return rebuild();
       const failure = build.failure;
       const step = failure ? describeFailure(failure) : 'the build';
       const what = build.state === 'timed-out' ? `timed out (${step})` : `failed: ${step}`;
@@ -134,36 +157,82 @@ function planBuildRun(
     }
     default: {
       const retry = build?.state === 'aborted';
-      const action: ProposedAction = {
-        kind: 'build.trigger',
-        params: {
-          ci: observed.ci,
-          repoUrl: observed.repoUrl,
-          branch: observed.branch,
-          commit: observed.head,
-          steps: product.manifest.spec.build?.steps ?? [],
-          timeoutMs: parseDuration(product.manifest.spec.build?.timeout ?? DEFAULT_TIMEOUT),
-          env: product.manifest.spec.build?.env ?? {},
-        },
+      return planTrigger(product, observed, wanted, journal, {
         reason: retry
           ? `build ${build.buildId} of ${short} was aborted; build it again`
           : `no build of ${short} yet`,
-        idempotencyKey: `build.trigger:${product.id}@${observed.head}${retry ? `:after:${build.buildId}` : ''}`,
-        changeClass: 'run',
-      };
-      // A trigger the journal says succeeded, whose build is nowhere to be seen, lost its build
-      // (a job deleted, build records removed): trigger again, under a key derived from the last.
-      const vanished = freshKey(action.idempotencyKey, journal);
-      if (vanished !== action.idempotencyKey) {
-        action.idempotencyKey = vanished;
-        action.reason = `the build of ${short} that was started is gone; build it again`;
-      }
-      return {
-        actions: [action],
-        status: { state: 'progressing', reason: 'BuildNeeded', message: action.reason },
-      };
+        keySuffix: retry ? `:after:${build.buildId}` : '',
+        reasonIfGone: `the build of ${short} that was started is gone; build it again`,
+      });
     }
   }
+}
+
+/**
+ * The fields of the build spec that differ from those the build was made with (empty when the
+ * record names none of them); undefined when the spec is the same, or when the build recorded
+ * none. A build recorded before backends kept the spec counts as made with the current one, so
+ * that an upgrade rebuilds no product: a spec changed before its branch gets a new commit is
+ * built with that commit, as before.
+ */
+function specChanges(
+  recorded: BuildSpecHash | undefined,
+  wanted: BuildSpecHash,
+): BuildSpecField[] | undefined {
+  if (recorded === undefined || recorded.hash === wanted.hash) return undefined;
+  const fields = Object.keys(wanted.fields) as BuildSpecField[];
+  return fields.filter((field) => {
+    const before = recorded.fields[field];
+    return before !== undefined && before !== wanted.fields[field];
+  });
+}
+
+/** ` (steps, env)`; nothing when no field is known to differ. */
+function listed(fields: readonly BuildSpecField[] | undefined): string {
+  return fields && fields.length > 0 ? ` (${fields.join(', ')})` : '';
+}
+
+/**
+ * build.trigger of the head with the spec's steps, env (secret references, resolved by the
+ * actuator) and timeout, and their hashes: the backend records them with the build, and the key
+ * ends with `keySuffix` (a rebuild for a new spec is a new action).
+ */
+function planTrigger(
+  product: Product,
+  observed: BuildObservation,
+  wanted: { spec: BuildSpec; hash: BuildSpecHash },
+  journal: PlanContext['journal'] | undefined,
+  why: { reason: string; keySuffix: string; reasonIfGone?: string },
+): FacetPlan {
+  const { spec, hash } = wanted;
+  const action: ProposedAction = {
+    kind: 'build.trigger',
+    params: {
+      ci: observed.ci,
+      repoUrl: observed.repoUrl,
+      branch: observed.branch,
+      commit: observed.head,
+      steps: spec.steps,
+      timeoutMs: spec.timeoutMs,
+      env: spec.env,
+      spec: hash,
+    },
+    reason: why.reason,
+    idempotencyKey: `build.trigger:${product.id}@${observed.head}${why.keySuffix}`,
+    changeClass: 'run',
+  };
+  // A trigger the journal says succeeded, whose build is nowhere to be seen, lost its build
+  // (a job deleted, build records removed): trigger again, under a key derived from the last.
+  // So does a rebuild for a spec the head was built with before (changed, then changed back).
+  const fresh = freshKey(action.idempotencyKey, journal);
+  if (fresh !== action.idempotencyKey) {
+    action.idempotencyKey = fresh;
+    action.reason = why.reasonIfGone ?? action.reason;
+  }
+  return {
+    actions: [action],
+    status: { state: 'progressing', reason: 'BuildNeeded', message: action.reason },
+  };
 }
 
 /** `step 2 \`npm test\` exited 1`; for a failure the backend could not pin to a step, what it knows. */
