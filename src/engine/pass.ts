@@ -97,18 +97,40 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   if (dryRun)
     return { plan: plan.plan, observations: plan.observations, executed: [], conditions: new Map() };
   const store = runtime.store;
-  store.savePlan(plan.plan.id, plan.plan, options.now);
-  recordDecisions(runtime, plan.plan.actions, plan.plan.constitutionRevision, plan.observations, options.now);
-  const run = executor ?? newExecutor(runtime, options);
-  // What already runs (acted on early) is handed in as runnable, so that what waits on it runs after it.
-  run.submit(
-    plan.plan.actions.map((action) => (run.has(action.id) ? { ...action, blockedBy: [] } : action)),
-    plan.plan.id,
-  );
-  const executed = await run.finish();
-  forgetPushedHeads(runtime, executed);
-  const conditions = writeConditions(store, plan.plan, options.now, runtime.loop);
+  let executed: ExecutedAction[] = [];
+  let conditions = new Map<string, Condition[]>();
+  try {
+    recordPlan(runtime, plan.plan, plan.observations, options);
+    const run = executor ?? newExecutor(runtime, options);
+    // What already runs (acted on early) is handed in as runnable, so that what waits on it runs after it.
+    run.submit(
+      plan.plan.actions.map((action) => (run.has(action.id) ? { ...action, blockedBy: [] } : action)),
+      plan.plan.id,
+    );
+    executed = await run.finish();
+    forgetPushedHeads(runtime, executed);
+  } finally {
+    // Status is written once, at the end, also when recording or acting threw.
+    conditions = writeConditions(store, plan.plan, options.now, runtime.loop);
+  }
   return { plan: plan.plan, observations: plan.observations, executed, conditions };
+}
+
+/**
+ * Record: what the pass saw and decided, before anything is acted on: the products it knows (and
+ * those removed from the fleet), their observations, the plan and a decision per gated action.
+ */
+function recordPlan(
+  runtime: Runtime,
+  plan: Plan,
+  observations: Map<string, ProductObservation>,
+  options: Pick<PassOptions, 'now' | 'product'>,
+): void {
+  const { now } = options;
+  if (options.product === undefined) syncProducts(runtime, now);
+  cacheObservations(runtime.store, observations, now);
+  runtime.store.savePlan(plan.id, plan, now);
+  recordDecisions(runtime, plan.actions, plan.constitutionRevision, observations, now);
 }
 
 function newExecutor(runtime: Runtime, options: PassOptions): Executor {
@@ -170,7 +192,7 @@ function forgetPushedHeads(runtime: Runtime, executed: ExecutedAction[]): void {
   }
 }
 
-/** Observe (or read the cache), propose and gate: the plan, with nothing executed or written but the cache. */
+/** Observe (or read the cached observations), propose and gate: the plan, with nothing executed and nothing written. */
 export async function computePlan(
   options: PassOptions & {
     onObserved?: (product: Product, observation: ProductObservation) => void;
@@ -180,7 +202,7 @@ export async function computePlan(
 ): Promise<{ plan: Plan; observations: Map<string, ProductObservation> }> {
   const { runtime, now } = options;
   const products = selectProducts(runtime, options.product);
-  const orphans = options.product ? [] : findOrphans(runtime, options.dryRun, now);
+  const orphans = options.product ? [] : findOrphans(runtime);
   const given = options.observations;
   const toObserve = given ? products.filter((product) => !given.has(product.id)) : products;
   const observations = options.cachedObservations
@@ -191,7 +213,6 @@ export async function computePlan(
         runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
         options.onObserved,
       );
-  if (!options.cachedObservations && !options.dryRun) cacheObservations(runtime.store, observations, now);
   for (const product of products) {
     const known = given?.get(product.id);
     if (known && !observations.has(product.id)) observations.set(product.id, known);
@@ -277,20 +298,24 @@ function selectProducts(runtime: Runtime, only: string | undefined): Product[] {
   return [product];
 }
 
-function findOrphans(runtime: Runtime, dryRun: boolean, now: Date): Orphan[] {
-  const seen = [...runtime.fleet.products.values()].map((product) => ({
-    id: product.id,
-    prune: product.manifest.spec.prune === true,
-  }));
-  const records = dryRun
-    ? runtime.store.products().filter((record) => !runtime.fleet.products.has(record.id))
-    : runtime.store.syncProducts(seen, runtime.fleet.revision, now);
+/** Products the state knows that the fleet no longer has (read only: recordPlan writes). */
+function findOrphans(runtime: Runtime): Orphan[] {
+  const records = runtime.store.products().filter((record) => !runtime.fleet.products.has(record.id));
   return records.map((record) => ({
     product: record.id,
     orphanedAt: record.orphanedAt,
     lastSeenRevision: record.lastSeenRevision,
     prune: record.prune,
   }));
+}
+
+/** The state learns which products the fleet has now, and when the others were removed from it. */
+function syncProducts(runtime: Runtime, now: Date): void {
+  const seen = [...runtime.fleet.products.values()].map((product) => ({
+    id: product.id,
+    prune: product.manifest.spec.prune === true,
+  }));
+  runtime.store.syncProducts(seen, runtime.fleet.revision, now);
 }
 
 function cacheObservations(
