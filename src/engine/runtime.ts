@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type AnsibleRunner, createAnsibleRunner } from '../backends/ansible/index.js';
-import type { CiBackend } from '../backends/ci.js';
 import { CodemonkeysError } from '../errors.js';
-import { type InfraRunner, openInfraRunner } from '../facets/infra/runner.js';
+import { FACETS } from '../facets/index.js';
+import { Services } from '../facets/services.js';
 import { loadFleet } from '../fleet/load.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Problem } from '../fleet/problems.js';
@@ -11,7 +10,6 @@ import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
 import type { Clock } from '../util/clock.js';
-import { ciBackends } from './ci-backends.js';
 import type { LoopState } from './loop-state.js';
 
 /** Everything a pass needs: the fleet at one revision, the state store, the backends. */
@@ -21,12 +19,8 @@ export interface Runtime {
   /** Folder of the state database; the reconciler's own files live below it. */
   stateDir: string;
   store: SqliteStore;
-  ci: ReadonlyMap<string, CiBackend>;
-  /**
-   * Runs OpenTofu for the infra facet in `<stateDir>/tofu`, plans saved in the state file; on a
-   * read-only runtime it plans in scratch folders and writes nothing.
-   */
-  tofu: InfraRunner;
+  /** The runners and clients the registered facets declared, opened once for this runtime. */
+  services: Services;
   /** Concurrency limits per backend. */
   perBackend: Readonly<Record<string, number>>;
   env: NodeJS.ProcessEnv;
@@ -35,8 +29,6 @@ export interface Runtime {
   loop?: LoopState;
   /** Products whose manifests changed since the loop's last load; undefined when not known. */
   changedProducts?: string[];
-  /** Runs playbooks for the deploy facet. */
-  ansible: AnsibleRunner;
   /** What the passes and actions read the time from. */
   clock: Clock;
 }
@@ -92,32 +84,30 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = options.store ?? openStateStore(path, options.readOnly);
   const stateDir = dirname(path);
   const concurrency = fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
-  const ci = await ciBackends(fleet, {
-    stateDir,
-    fleetDir,
-    env: options.env,
-    logger: options.logger,
-    concurrency,
-  });
-  return {
-    fleet,
-    fleetDir,
-    stateDir,
-    store,
-    ci,
-    tofu: openInfraRunner({
+  const services = await Services.open(
+    [...FACETS.values()].flatMap((facet) => facet.services),
+    {
+      fleet,
+      fleetDir,
       stateDir,
       statePath: path,
       readOnly: options.readOnly,
       env: options.env,
       logger: options.logger,
-    }),
+      concurrency,
+    },
+  );
+  return {
+    fleet,
+    fleetDir,
+    stateDir,
+    store,
+    services,
     perBackend: { local: concurrency, jenkins: concurrency },
     env: options.env,
     logger: options.logger,
     loop: options.loop,
     changedProducts: loaded.changedProducts,
-    ansible: createAnsibleRunner({ env: options.env, logger: options.logger }),
     clock: options.clock,
   };
 }

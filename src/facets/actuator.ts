@@ -1,10 +1,8 @@
 import type { Action } from '../actions/action.js';
-import type { AnsibleRunner } from '../backends/ansible/index.js';
-import type { CiBackend } from '../backends/ci.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../store/store.js';
-import type { InfraRunner } from './infra/runner.js';
+import type { Services } from './services.js';
 
 /** What an actuator may use to change the world. */
 export interface ActuateContext {
@@ -12,15 +10,12 @@ export interface ActuateContext {
   fleetDir: string;
   /** Where the reconciler keeps its own files (builds, mirrors), beside the state database. */
   stateDir: string;
-  ci: ReadonlyMap<string, CiBackend>;
+  /** The runners and clients the facets declared (see Service). */
+  services: Services;
   store: StateStore;
-  /** Runs OpenTofu for `infra.apply`. */
-  tofu?: InfraRunner;
   env: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;
-  /** Runs playbooks (deploy.apply); absent where nothing deploys. */
-  ansible?: AnsibleRunner;
 }
 
 /**

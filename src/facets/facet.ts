@@ -1,12 +1,10 @@
 import type { Action } from '../actions/action.js';
 import type { ActionKind } from '../actions/kinds.js';
-import type { AnsibleRunner } from '../backends/ansible/index.js';
-import type { CiBackend } from '../backends/ci.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { JournalEntry, StateStore } from '../store/store.js';
 import type { Actuator } from './actuator.js';
-import type { InfraRunner } from './infra/runner.js';
+import type { Service, Services } from './services.js';
 
 /** What a facet may use while observing: read-only calls only. */
 export interface ObserveContext {
@@ -14,18 +12,14 @@ export interface ObserveContext {
   /** Absolute directory the fleet's relative paths (repo URLs, state) are resolved against. */
   fleetDir: string;
   now: Date;
-  /** CI backends by name (`local`, `jenkins`). */
-  ci: ReadonlyMap<string, CiBackend>;
+  /** The runners and clients the facets declared (see Service): CI backends, ansible, tofu. */
+  services: Services;
   store: StateStore;
   logger: Logger;
   /** Branch heads of a repository (`branchHeads`), remembered for a few seconds within a loop. */
   heads?: (repoUrl: string, branches: readonly string[]) => Promise<Map<string, string>>;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
-  /** Runs playbooks (deploy facet); absent where nothing deploys. */
-  ansible?: AnsibleRunner;
-  /** Runs OpenTofu for the infra facet; read-only (plans in scratch folders) on a dry run. */
-  tofu?: InfraRunner;
 }
 
 /** What a facet may use while planning: data only, no I/O. */
@@ -81,6 +75,8 @@ export interface Facet<O = unknown> {
   readonly needs: readonly FacetName[];
   /** The action kinds this facet plans, each with its actuator (every kind it proposes is here). */
   readonly actions: ReadonlyMap<ActionKind, ActionKindSpec>;
+  /** The runners and clients its observe and actuators use; the engine opens each once per runtime. */
+  readonly services: readonly Service<unknown>[];
   /** Whether the product's spec asks for this facet at all. */
   configured(product: Product): boolean;
   /**

@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reconcileOnJenkinsNotification } from '../../src/server/jenkins-notifications.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
+import { reconcileOnJenkinsNotification } from '../../src/server/jenkins-notifications.js';
 import {
   DEFAULT_JENKINS_USER,
   type JenkinsEmulator,

@@ -7,6 +7,7 @@ import { gatePlan, gateSubject } from '../../src/engine/gate.js';
 import { proposeActions } from '../../src/engine/plan.js';
 import type { Actuator } from '../../src/facets/actuator.js';
 import type { ProductObservation } from '../../src/facets/facet.js';
+import { Services } from '../../src/facets/services.js';
 import type { Effect, Enforcement, Rule, RuleException } from '../../src/fleet/model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
@@ -131,7 +132,7 @@ describe('the gate, over random plans and constitutions', () => {
               fleet,
               fleetDir: '/fleet',
               stateDir: '/state',
-              ci: new Map(),
+              services: new Services(),
               store,
               env: {},
               logger,

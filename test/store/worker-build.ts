@@ -5,7 +5,12 @@ import { execa } from 'execa';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The sources the compiled store is built from, outside src/store. */
-const STORE_DEPENDENCIES = ['src/actions/canonical.ts', 'src/actions/action.ts', 'src/log/redact.ts', 'src/errors.ts'];
+const STORE_DEPENDENCIES = [
+  'src/actions/canonical.ts',
+  'src/actions/action.ts',
+  'src/log/redact.ts',
+  'src/errors.ts',
+];
 
 /**
  * Compiles the project into dist/ when the store's compiled files are missing or older than their

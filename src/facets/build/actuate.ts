@@ -4,6 +4,7 @@ import { CodemonkeysError } from '../../errors.js';
 import type { SecretRef } from '../../fleet/model.js';
 import { resolveSecret } from '../../secrets/resolve.js';
 import type { ActuateContext } from '../actuator.js';
+import { ciService } from './ci.js';
 
 interface BuildTriggerParams {
   ci: string;
@@ -20,7 +21,7 @@ interface BuildTriggerParams {
 /** build.trigger: starts the build of the commit on the product's CI backend (returns once it is queued). */
 export async function triggerBuild(action: Action, context: ActuateContext): Promise<unknown> {
   const params = action.params as unknown as BuildTriggerParams;
-  const backend = context.ci.get(params.ci);
+  const backend = context.services.get(ciService).get(params.ci);
   if (!backend) {
     throw new CodemonkeysError(`no ${params.ci} CI backend is configured`, {
       reason: 'CiBackendMissing',
@@ -54,7 +55,7 @@ export async function triggerBuild(action: Action, context: ActuateContext): Pro
 /** build.configure: makes the product's job on its CI backend match the spec (created or updated). */
 export async function configureJob(action: Action, context: ActuateContext): Promise<unknown> {
   const ci = String(action.params.ci);
-  const backend = context.ci.get(ci);
+  const backend = context.services.get(ciService).get(ci);
   const product = context.fleet.products.get(action.product);
   if (!backend?.configureJob || !product) {
     throw new CodemonkeysError(`no ${ci} backend that keeps jobs is configured for ${action.product}`, {

@@ -1,6 +1,7 @@
 import type { ActionKind } from '../../actions/kinds.js';
 import type { ActionKindSpec, Facet } from '../facet.js';
 import { configureJob, triggerBuild } from './actuate.js';
+import { ciService } from './ci.js';
 import { proposeJenkinsfile } from './jenkinsfile.js';
 import { type BuildObservation, observeBuild, prepareBuilds } from './observe.js';
 import { buildState, planBuild } from './plan.js';
@@ -9,6 +10,7 @@ import { buildState, planBuild } from './plan.js';
 export const buildFacet: Facet<BuildObservation> = {
   name: 'build',
   needs: [],
+  services: [ciService],
   actions: new Map<ActionKind, ActionKindSpec>([
     ['build.configure', { actuate: configureJob }],
     ['build.trigger', { actuate: triggerBuild }],

@@ -4,6 +4,7 @@ import { branchHeads, branchNotFound, resolveRepoUrl } from '../../backends/git/
 import { CodemonkeysError } from '../../errors.js';
 import type { CiBackendName, Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
+import { ciService } from './ci.js';
 import { JENKINSFILE_BRANCH, type JenkinsfileObservation, observeJenkinsfile } from './jenkinsfile.js';
 
 /**
@@ -43,14 +44,14 @@ export function prepareBuilds(products: readonly Product[], context: ObserveCont
     if (product.manifest.spec.build !== undefined) entry(ciOf(product, context)).known.push(product);
   }
   for (const [ci, { looked, known }] of byBackend) {
-    if (looked.length > 0) context.ci.get(ci)?.prepareJobs?.(looked, known);
+    if (looked.length > 0) context.services.get(ciService).get(ci)?.prepareJobs?.(looked, known);
   }
 }
 
 /** Reads the branch head from the product repo and the build of that commit from its CI backend. */
 export async function observeBuild(product: Product, context: ObserveContext): Promise<BuildObservation> {
   const ci = ciOf(product, context);
-  const backend = context.ci.get(ci);
+  const backend = context.services.get(ciService).get(ci);
   if (!backend) {
     throw new CodemonkeysError(`${product.id} builds on ${ci}, and no ${ci} backend is configured`, {
       reason: 'CiBackendMissing',

@@ -2,6 +2,7 @@ import type { Action } from '../../actions/action.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
 import { CodemonkeysError } from '../../errors.js';
 import type { ActuateContext } from '../actuator.js';
+import { ansibleService } from './ansible.js';
 import { playbookRequest, releaseCheckout } from './inputs.js';
 
 interface DeployParams {
@@ -25,12 +26,7 @@ export async function applyDeploy(action: Action, context: ActuateContext): Prom
       next: 'stalled',
     });
   }
-  if (!context.ansible) {
-    throw new CodemonkeysError('no Ansible runner is configured', {
-      reason: 'AnsibleMissing',
-      next: 'stalled',
-    });
-  }
+  const ansible = context.services.get(ansibleService);
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const release = { version: params.version, tag: params.tag, commit: params.commit };
   const releaseDir = await releaseCheckout(repoUrl, release.commit, context.env);
@@ -45,10 +41,10 @@ export async function applyDeploy(action: Action, context: ActuateContext): Prom
     },
     releaseDir,
   );
-  const result = await context.ansible.apply(request);
+  const result = await ansible.apply(request);
   // A deploy is done when a check of it wants nothing more; a playbook that always changes
   // something would otherwise be deployed again on every pass.
-  const after = await context.ansible.check(request);
+  const after = await ansible.check(request);
   const again = after.tasks.filter((task) => task.status === 'changed');
   if (again.length > 0) {
     const tasks = again.slice(0, 3).map((task) => `${task.task} on ${task.host}`);

@@ -1,6 +1,7 @@
 import type { ActionKind } from '../../actions/kinds.js';
 import type { ActionKindSpec, Facet } from '../facet.js';
 import { applyDeploy } from './actuate.js';
+import { ansibleService } from './ansible.js';
 import { type DeployObservation, observeDeploy } from './observe.js';
 import { deployState, planDeploy } from './plan.js';
 
@@ -11,6 +12,7 @@ import { deployState, planDeploy } from './plan.js';
 export const deployFacet: Facet<DeployObservation> = {
   name: 'deploy',
   needs: ['build', 'infra'],
+  services: [ansibleService],
   actions: new Map<ActionKind, ActionKindSpec>([['deploy.apply', { actuate: applyDeploy }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.deploy !== undefined,

@@ -5,9 +5,9 @@ import {
 } from '../../backends/ansible/index.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
 import { DEFAULT_TAG_FORMAT, latestRelease, type Release, releases } from '../../backends/git/tags.js';
-import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
+import { ansibleService } from './ansible.js';
 import { playbookRequest, releaseCheckout } from './inputs.js';
 
 /** How many changed or failed task results an observation keeps per environment. */
@@ -44,13 +44,7 @@ export interface DeployObservation {
 export async function observeDeploy(product: Product, context: ObserveContext): Promise<DeployObservation> {
   const deploy = product.manifest.spec.deploy;
   if (!deploy) return { environments: [] };
-  const runner = context.ansible;
-  if (!runner) {
-    throw new CodemonkeysError('no Ansible runner is configured', {
-      reason: 'AnsibleMissing',
-      next: 'stalled',
-    });
-  }
+  const runner = context.services.get(ansibleService);
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const tagFormat = product.manifest.spec.release?.tagFormat ?? DEFAULT_TAG_FORMAT;
   const all = await releases(repoUrl, tagFormat);

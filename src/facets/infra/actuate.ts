@@ -3,8 +3,8 @@ import type { TofuApplyResult, TofuWorkspace } from '../../backends/tofu/index.j
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 import type { ActuateContext } from '../actuator.js';
-import { requireRunner } from './observe.js';
 import type { InfraRunner } from './runner.js';
+import { tofuService } from './runner.js';
 import { infraWorkspace, withModule } from './workspace.js';
 
 /** What `infra.apply` records in the journal: tofu's own counts of what the apply did. */
@@ -31,7 +31,7 @@ export async function applyInfra(action: Action, context: ActuateContext): Promi
       next: 'stalled',
     });
   }
-  const tofu = requireRunner(context.tofu, product);
+  const tofu = context.services.get(tofuService);
   const fingerprint = String(action.params.fingerprint);
   const moduleContext = { fleetDir: context.fleetDir, env: context.env };
   return withModule(product, moduleContext, async (module) => {

@@ -3,6 +3,7 @@ import type { ActionKindSpec, Facet } from '../facet.js';
 import { applyInfra } from './actuate.js';
 import { type InfraObservation, observeInfra } from './observe.js';
 import { infraState, planInfra } from './plan.js';
+import { tofuService } from './runner.js';
 
 /**
  * infra: no drift between the product's OpenTofu module and the real infrastructure. It needs
@@ -11,6 +12,7 @@ import { infraState, planInfra } from './plan.js';
 export const infraFacet: Facet<InfraObservation> = {
   name: 'infra',
   needs: [],
+  services: [tofuService],
   actions: new Map<ActionKind, ActionKindSpec>([['infra.apply', { actuate: applyInfra }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.infra !== undefined,

@@ -1,9 +1,8 @@
 import type { TofuPlanSummary } from '../../backends/tofu/index.js';
-import { CodemonkeysError } from '../../errors.js';
 import type { Product } from '../../fleet/model.js';
 import { redactor } from '../../log/redact.js';
 import type { ObserveContext } from '../facet.js';
-import type { InfraRunner } from './runner.js';
+import { tofuService } from './runner.js';
 import { infraSpec, infraWorkspace, type ModuleSource, withModule } from './workspace.js';
 
 /** At most this many resource addresses are kept per list: observations are cached and shown. */
@@ -34,7 +33,7 @@ export interface InfraObservation {
  * is saved for `infra.apply` unless the runtime is read-only or the product only wants alerts.
  */
 export async function observeInfra(product: Product, context: ObserveContext): Promise<InfraObservation> {
-  const tofu = requireRunner(context.tofu, product);
+  const tofu = context.services.get(tofuService);
   const save = !tofu.readOnly && (infraSpec(product).drift ?? 'propose') !== 'alert';
   const moduleContext = { fleetDir: context.fleetDir, env: context.env ?? process.env };
   return withModule(product, moduleContext, async (module) => {
@@ -64,12 +63,4 @@ export function summarize(summary: TofuPlanSummary): InfraSummary {
     moreResources: Math.max(0, summary.resources.length - MAX_ADDRESSES),
     moreDrift: Math.max(0, summary.drift.length - MAX_ADDRESSES),
   };
-}
-
-export function requireRunner(tofu: InfraRunner | undefined, product: Product): InfraRunner {
-  if (tofu) return tofu;
-  throw new CodemonkeysError(`${product.id}: no OpenTofu runner in this context`, {
-    reason: 'TofuUnavailable',
-    next: 'stalled',
-  });
 }

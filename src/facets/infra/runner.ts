@@ -16,6 +16,7 @@ import {
   type TofuPlanRecord,
   type TofuPlanStore,
 } from '../../store/tofu-plans.js';
+import type { Service } from '../services.js';
 
 /**
  * What the infra facet runs OpenTofu with: one per runtime. A writing runtime plans and applies
@@ -42,6 +43,19 @@ export interface InfraRunnerOptions {
   env: NodeJS.ProcessEnv;
   logger?: Logger;
 }
+
+/** OpenTofu for the infra facet, one per runtime (see openInfraRunner). */
+export const tofuService: Service<InfraRunner> = {
+  name: 'tofu',
+  open: (context) =>
+    openInfraRunner({
+      stateDir: context.stateDir,
+      statePath: context.statePath,
+      readOnly: context.readOnly,
+      env: context.env,
+      logger: context.logger,
+    }),
+};
 
 /** The runtime's OpenTofu runner: a writing one, or a read-only one that plans in scratch folders. */
 export function openInfraRunner(options: InfraRunnerOptions): InfraRunner {
