@@ -7,8 +7,8 @@ import type {
   Rule,
   RuleException,
 } from '../fleet/model.js';
-import { conditionsHold } from './conditions.js';
 import { productMatches, ruleMatches } from './match.js';
+import { whenHolds } from './when.js';
 
 /** Everything the constitution looks at to judge one action. */
 export interface GateSubject {
@@ -28,9 +28,9 @@ export const ENFORCEMENT_PRECEDENCE: readonly Enforcement[] = ['hard', 'soft', '
 
 const DEFAULT_ENFORCEMENT: Enforcement = 'hard';
 
-/** True when the rule matches the subject and all its conditions hold at `now`. */
+/** True when the rule matches the subject and all its when clauses hold at `now`. */
 export function ruleApplies(rule: Rule, subject: GateSubject, now: Date): boolean {
-  return ruleMatches(rule.match, subject) && conditionsHold(rule.when, subject, now);
+  return ruleMatches(rule.match, subject) && whenHolds(rule.when, subject, now);
 }
 
 /**
@@ -54,7 +54,7 @@ export function waivingException(
 /**
  * The constitution's verdict on one action at `now`.
  *
- * Of the rules that apply (match and conditions), those waived by an unexpired exception are
+ * Of the rules that apply (match and when), those waived by an unexpired exception are
  * listed in `excepted` and those with advisory enforcement in `advisories`; neither changes the
  * effect. The strongest effect of the rest wins (deny > require-approval > warn > allow) and the
  * verdict names every rule with that effect, in rule order, with the strictest enforcement among

@@ -2,9 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { localBranchHeads } from '../../src/backends/git/local-refs.js';
-import { remoteBranchHeads } from '../../src/backends/git/remote.js';
-import { bareWithClone, commitAll, git, tempDir } from '../helpers/git.js';
+import { localBranchHeads } from '../../../src/backends/git/local-refs.js';
+import { remoteBranchHeads } from '../../../src/backends/git/remote.js';
+import { bareWithClone, commitAll, git, tempDir } from '../../helpers/git.js';
 
 describe('localBranchHeads', () => {
   let dir: string;

@@ -10,10 +10,10 @@ export const UNKNOWN_STATE = 'unknown';
 const NO_CHANGES: ChangeCounts = { add: 0, change: 0, destroy: 0 };
 
 /**
- * True when every condition of `when` that is present holds (an absent `when` always holds):
+ * True when every clause of `when` that is present holds (an absent `when` always holds):
  * `schedule` (see scheduleHolds), `observed`, `changes` and `paths`.
  */
-export function conditionsHold(when: RuleWhen | undefined, subject: GateSubject, now: Date): boolean {
+export function whenHolds(when: RuleWhen | undefined, subject: GateSubject, now: Date): boolean {
   if (!when) return true;
   if (when.schedule && !scheduleHolds(when.schedule, now)) return false;
   if (when.observed && !observedHolds(when.observed, subject.observed)) return false;
@@ -53,7 +53,7 @@ function asList(states: string | string[]): string[] {
  * action that declares no changes counts as zeros.
  */
 export function changesHold(
-  conditions: NonNullable<RuleWhen['changes']>,
+  clauses: NonNullable<RuleWhen['changes']>,
   changes: ChangeCounts | undefined,
 ): boolean {
   const counts = changes ?? NO_CHANGES;
@@ -63,7 +63,7 @@ export function changesHold(
     destroy: counts.destroy,
     total: counts.add + counts.change + counts.destroy,
   };
-  for (const [field, comparison] of Object.entries(conditions) as [keyof typeof values, Comparison][]) {
+  for (const [field, comparison] of Object.entries(clauses) as [keyof typeof values, Comparison][]) {
     if (comparison && !compares(values[field], comparison)) return false;
   }
   return true;
@@ -81,7 +81,7 @@ export function compares(value: number, comparison: Comparison): boolean {
 
 /**
  * Some file the action touches matches some glob (dotfiles included: `**` covers `.ci/run`).
- * An action that names no files touches none, so the condition does not hold.
+ * An action that names no files touches none, so the clause does not hold.
  */
 export function pathsHold(globs: readonly string[], paths: readonly string[] | undefined): boolean {
   if (!paths || paths.length === 0) return false;

@@ -3,10 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorktree, ensureMirror, mirrorPath, removeWorktree } from '../../src/backends/git/mirror.js';
-import { branchHead, resolveRepoUrl } from '../../src/backends/git/remote.js';
-import { commitAll, git, tempDir } from '../helpers/git.js';
-import { rejection } from '../helpers/rejection.js';
+import {
+  createWorktree,
+  ensureMirror,
+  mirrorPath,
+  removeWorktree,
+} from '../../../src/backends/git/mirror.js';
+import { branchHead, resolveRepoUrl } from '../../../src/backends/git/remote.js';
+import { commitAll, git, tempDir } from '../../helpers/git.js';
+import { rejection } from '../../helpers/rejection.js';
 
 const temp = tempDir('cm-git-');
 let work: string;

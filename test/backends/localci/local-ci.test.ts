@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildRecord, BuildRequest } from '../../src/backends/ci.js';
-import { LocalCi, type LocalCiOptions } from '../../src/backends/localci/index.js';
-import { writeJob } from '../../src/backends/localci/job.js';
-import { CodemonkeysError } from '../../src/errors.js';
-import { Redactor } from '../../src/log/redact.js';
-import { commitAll, git, tempDir } from '../helpers/git.js';
+import type { BuildRecord, BuildRequest } from '../../../src/backends/ci.js';
+import { LocalCi, type LocalCiOptions } from '../../../src/backends/localci/index.js';
+import { writeJob } from '../../../src/backends/localci/job.js';
+import { CodemonkeysError } from '../../../src/errors.js';
+import { Redactor } from '../../../src/log/redact.js';
+import { commitAll, git, tempDir } from '../../helpers/git.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WORKER = join(ROOT, 'dist/backends/localci/worker.js');
 const FINAL = new Set(['succeeded', 'failed', 'timed-out', 'aborted']);
 

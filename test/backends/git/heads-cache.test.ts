@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeadsCache } from '../../src/backends/git/heads-cache.js';
+import { HeadsCache } from '../../../src/backends/git/heads-cache.js';
 
 /** A cache over a fake `ls-remote` that counts its reads, on a clock the test moves. */
 function setup(fail = false, local: Record<string, string> = {}) {

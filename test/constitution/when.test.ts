@@ -56,10 +56,10 @@ const observedCases: ApplyCase[] = [
   },
 ];
 
-/** Several conditions together. */
+/** Several clauses together. */
 const combinedCases: ApplyCase[] = [
   {
-    name: 'every condition must hold',
+    name: 'every clause must hold',
     rule: { when: { schedule: { days: ['tue'] }, observed: { build: { is: 'red' } } } },
     applies: false,
   },
@@ -147,7 +147,7 @@ function changeCases(): ApplyCase[] {
       applies: true,
     },
     {
-      name: 'every count condition must hold',
+      name: 'every count clause must hold',
       rule: { when: { changes: { add: { eq: 1 }, destroy: { gt: 0 } } } },
       subject: changes(1, 0, 0),
       applies: false,
@@ -226,7 +226,7 @@ function pathCases(): ApplyCase[] {
   ];
 }
 
-describe('evaluate: when a rule’s conditions hold', () => {
+describe('evaluate: when a rule’s when clauses hold', () => {
   it.each(observedCases.map((each) => [each.name, each] as const))('observed: %s', (_name, testCase) =>
     expectApplies(testCase),
   );

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { latestRelease, releases, versionOfTag } from '../../src/backends/git/tags.js';
-import { bareWithClone, commitAll, git, tempDir } from '../helpers/git.js';
+import { latestRelease, releases, versionOfTag } from '../../../src/backends/git/tags.js';
+import { bareWithClone, commitAll, git, tempDir } from '../../helpers/git.js';
 
 const temps: { cleanup(): void }[] = [];
 afterEach(() => {

@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ASK_GIT, readLooseFile } from '../../src/backends/git/loose-objects.js';
-import { readFileAt } from '../../src/backends/git/propose.js';
-import { GIT_ENV, git, tempDir } from '../helpers/git.js';
+import { ASK_GIT, readLooseFile } from '../../../src/backends/git/loose-objects.js';
+import { readFileAt } from '../../../src/backends/git/propose.js';
+import { GIT_ENV, git, tempDir } from '../../helpers/git.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
  * The layers of src/, top to bottom (shared/DESIGN.md, "Layout"): a module imports only from its

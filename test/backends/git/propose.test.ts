@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureMirror } from '../../src/backends/git/mirror.js';
-import { type FileProposal, proposeFile, readFileAt } from '../../src/backends/git/propose.js';
-import { branchHeads } from '../../src/backends/git/remote.js';
-import { CodemonkeysError } from '../../src/errors.js';
-import { bareWithClone, commitAll, git, tempDir } from '../helpers/git.js';
+import { ensureMirror } from '../../../src/backends/git/mirror.js';
+import { type FileProposal, proposeFile, readFileAt } from '../../../src/backends/git/propose.js';
+import { branchHeads } from '../../../src/backends/git/remote.js';
+import { CodemonkeysError } from '../../../src/errors.js';
+import { bareWithClone, commitAll, git, tempDir } from '../../helpers/git.js';
 
 const temps: { cleanup(): void }[] = [];
 afterEach(() => {
