@@ -1,15 +1,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { runCli } from '../helpers/cli.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 
+// Each test has a fleet of its own: none depends on what another did.
 let repo: FleetRepo;
 const cli = (...args: string[]) => runCli(['--fleet', repo.fleetDir, ...args], { cwd: repo.root });
 
-beforeAll(async () => {
-  await ensureBuilt();
+beforeAll(() => ensureBuilt(), 120_000);
+beforeEach(async () => {
   repo = await createFleetRepo(
     [
       { org: 'acme', name: 'lib' },
@@ -18,7 +19,16 @@ beforeAll(async () => {
     'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: rules }\nspec:\n  rules:\n    - { id: ask-alice, match: { products: [acme/gated] }, effect: require-approval, approvers: [alice] }\n',
   );
 }, 120_000);
-afterAll(() => repo.cleanup());
+afterEach(() => repo.cleanup());
+
+/** Approves acme/gated's build as alice, the one action the constitution holds. */
+async function approveGated(): Promise<string> {
+  const plan = JSON.parse((await cli('plan', '--format', 'json')).stdout);
+  const gated = plan.actions.find((a: { product: string }) => a.product === 'acme/gated');
+  const approve = await cli('approve', gated.id, '--by', 'alice', '--reason', 'looked at it');
+  expect(approve).toMatchObject({ exitCode: 0, stdout: `approved action ${gated.id} by alice` });
+  return gated.id;
+}
 
 describe('the engine commands, run as a user would', () => {
   it('reconcile --dry-run says so first and writes no state', async () => {
@@ -77,10 +87,7 @@ describe('the engine commands, run as a user would', () => {
 
   it('approve takes an attributed approval that unblocks the action, and audit records it', async () => {
     expect((await cli('approve', 'not-an-id', '--by', 'alice')).stderr).toMatch(/neither an action id/);
-    const plan = JSON.parse((await cli('plan', '--format', 'json')).stdout);
-    const gated = plan.actions.find((a: { product: string }) => a.product === 'acme/gated');
-    const approve = await cli('approve', gated.id, '--by', 'alice', '--reason', 'looked at it');
-    expect(approve).toMatchObject({ exitCode: 0, stdout: `approved action ${gated.id} by alice` });
+    await approveGated();
     const reconcile = await cli('reconcile');
     expect(reconcile.exitCode).toBe(0);
     expect(reconcile.stdout).toMatch(/✓ build\.trigger\s+acme\/gated\s+succeeded/);
@@ -93,6 +100,8 @@ describe('the engine commands, run as a user would', () => {
   });
 
   it('status shows every product Ready once converged', async () => {
+    await approveGated();
+    expect((await cli('reconcile')).exitCode).toBe(0);
     const run = await cli('status');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/acme\/gated\s+True\s+Ready/);
