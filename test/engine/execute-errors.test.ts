@@ -2,10 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Executor } from '../../src/engine/execute.js';
 import { actionLease, LEASE_TTL_MS } from '../../src/engine/lease.js';
 import type { Actuator } from '../../src/facets/actuator.js';
-import { Services } from '../../src/facets/services.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
-import { allowedTrigger as gated, makeFleet, NOW, outcomesByProduct as outcomes } from '../helpers/engine.js';
+import {
+  allowedTrigger as gated,
+  makeFleet,
+  NOW,
+  outcomesByProduct as outcomes,
+  testActuateContext,
+} from '../helpers/engine.js';
 
 const RUN_ID = 'here:1:this-run';
 const fleet = makeFleet([{ id: 'acme/a' }, { id: 'acme/b' }]);
@@ -106,16 +111,7 @@ function newExecutor(actuator: Actuator, leased = false): Executor {
   const now = () => NOW;
   return new Executor({
     store,
-    context: {
-      fleet,
-      fleetDir: '/fleet',
-      stateDir: '/state',
-      services: new Services(),
-      store,
-      env: {},
-      logger,
-      now,
-    },
+    context: testActuateContext(fleet, store, logger, now),
     actuators: new Map([['build.trigger', actuator]]),
     runId: RUN_ID,
     concurrency: 2,

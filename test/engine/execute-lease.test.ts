@@ -2,10 +2,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Executor } from '../../src/engine/execute.js';
 import { actionLease, LEASE_TTL_MS } from '../../src/engine/lease.js';
 import type { Actuator } from '../../src/facets/actuator.js';
-import { Services } from '../../src/facets/services.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore, type SqliteStore } from '../../src/store/sqlite.js';
-import { allowedTrigger as gated, makeFleet, NOW, outcomesByProduct as outcomes } from '../helpers/engine.js';
+import {
+  allowedTrigger as gated,
+  makeFleet,
+  NOW,
+  outcomesByProduct as outcomes,
+  testActuateContext,
+} from '../helpers/engine.js';
 
 const RUN_ID = 'here:1:this-run';
 const RIVAL = 'there:2:another-run';
@@ -118,16 +123,7 @@ function leasedStore(now: Date): SqliteStore {
 function leasedExecutor(store: SqliteStore, now: () => Date, actuator: Actuator, concurrency = 4): Executor {
   return new Executor({
     store,
-    context: {
-      fleet,
-      fleetDir: '/fleet',
-      stateDir: '/state',
-      services: new Services(),
-      store,
-      env: {},
-      logger,
-      now,
-    },
+    context: testActuateContext(fleet, store, logger, now),
     actuators: new Map([['build.trigger', actuator]]),
     runId: RUN_ID,
     concurrency,

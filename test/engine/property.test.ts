@@ -7,12 +7,11 @@ import { gatePlan, gateSubject } from '../../src/engine/gate.js';
 import { proposeActions } from '../../src/engine/plan.js';
 import type { Actuator } from '../../src/facets/actuator.js';
 import type { ProductObservation } from '../../src/facets/facet.js';
-import { Services } from '../../src/facets/services.js';
 import type { Effect, Enforcement, Rule, RuleException } from '../../src/fleet/model.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { Approval } from '../../src/store/store.js';
-import { buildObservation, makeFleet, NOW } from '../helpers/engine.js';
+import { buildObservation, makeFleet, NOW, testActuateContext } from '../helpers/engine.js';
 
 const PRODUCTS = ['acme/a', 'acme/b', 'globex/c', 'globex/d'];
 const PEOPLE = ['alice', 'bob', 'mallory'];
@@ -128,16 +127,7 @@ describe('the gate, over random plans and constitutions', () => {
           await executePlan({
             plan,
             store,
-            context: {
-              fleet,
-              fleetDir: '/fleet',
-              stateDir: '/state',
-              services: new Services(),
-              store,
-              env: {},
-              logger,
-              now: () => NOW,
-            },
+            context: testActuateContext(fleet, store, logger, () => NOW),
             actuators: new Map([['build.trigger', record]]),
             runId: 'property',
             concurrency: 3,

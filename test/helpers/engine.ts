@@ -1,10 +1,14 @@
 import type { GatedAction } from '../../src/actions/action.js';
 import type { BuildRecord } from '../../src/backends/ci.js';
 import type { ExecutedAction } from '../../src/engine/execute.js';
+import type { ActuateContext } from '../../src/facets/actuator.js';
 import type { BuildObservation } from '../../src/facets/build/observe.js';
 import type { ProductObservation } from '../../src/facets/facet.js';
+import { Services } from '../../src/facets/services.js';
 import { loadFleetFiles } from '../../src/fleet/load.js';
 import type { Fleet } from '../../src/fleet/model.js';
+import type { Logger } from '../../src/log/logger.js';
+import type { StateStore } from '../../src/store/store.js';
 
 export const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -105,4 +109,23 @@ export function allowedTrigger(product: string, dependsOn: string[] = []): Gated
 /** What an executor did, as product → outcome. */
 export function outcomesByProduct(executed: ExecutedAction[]): Record<string, string> {
   return Object.fromEntries(executed.map((done) => [done.product, done.outcome]));
+}
+
+/** What an executor test's actuators are handed: the fleet, a store, no services, a pinned clock. */
+export function testActuateContext(
+  fleet: Fleet,
+  store: StateStore,
+  logger: Logger,
+  now: () => Date,
+): ActuateContext {
+  return {
+    fleet,
+    fleetDir: '/fleet',
+    stateDir: '/state',
+    services: new Services(),
+    store,
+    env: {},
+    logger,
+    now,
+  };
 }
