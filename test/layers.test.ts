@@ -57,4 +57,14 @@ describe('the layers of src/', () => {
   it('no module imports from a layer above its own (engine over facets over backends over store …)', () => {
     expect(upwardImports()).toEqual([]);
   });
+
+  it('the engine imports no backend: it reaches git, CI, tofu and ansible through facets and services', () => {
+    const engine = sourceFiles(join(SRC, 'engine')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/from\s+'(\.{1,2}\/[^']+)'/g)]
+        .map((match) => relative(SRC, resolve(dirname(file), match[1] as string)))
+        .filter((to) => to.startsWith('backends/'))
+        .map((to) => `${relative(SRC, file)} → ${to}`),
+    );
+    expect(engine).toEqual([]);
+  });
 });

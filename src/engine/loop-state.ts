@@ -1,6 +1,9 @@
-import { HeadsCache } from '../backends/git/heads-cache.js';
+import type { FacetName } from '../actions/kinds.js';
+import type { LoopMemory } from '../facets/facet.js';
+import { FACETS } from '../facets/index.js';
 import { LoadCache } from '../fleet/load-cache.js';
 import type { Condition } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
 import { IncrementalPlanner } from './incremental.js';
 import { PlanCache } from './plan-cache.js';
 
@@ -19,13 +22,13 @@ export interface LoopState {
   observed: Map<string, string>;
   /** The last audit entry the planner has seen: newer ones name products whose journal or approvals changed. */
   auditSeq: number;
-  /** Branch heads read in the last few seconds (see HeadsCache). */
-  heads: HeadsCache;
+  /** What each facet remembers across this loop's looks (the build facet: branch heads for a few seconds). */
+  memories: Map<FacetName, LoopMemory>;
   /** The status conditions the last pass left in the store, by product (undefined before the first pass). */
   conditions?: Map<string, Condition[]>;
 }
 
-export function newLoopState(): LoopState {
+export function newLoopState(clock: Clock): LoopState {
   return {
     load: new LoadCache(),
     plan: new PlanCache(),
@@ -33,6 +36,30 @@ export function newLoopState(): LoopState {
     decisions: new Map(),
     observed: new Map(),
     auditSeq: 0,
-    heads: new HeadsCache(),
+    memories: facetMemories(clock),
   };
+}
+
+function facetMemories(clock: Clock): Map<FacetName, LoopMemory> {
+  const memories = new Map<FacetName, LoopMemory>();
+  for (const facet of FACETS.values()) {
+    const memory = facet.remember?.(clock);
+    if (memory) memories.set(facet.name, memory);
+  }
+  return memories;
+}
+
+/** Forgets what every facet remembers: the next look reads everything afresh. */
+export function forgetMemories(loop: LoopState): void {
+  for (const memory of loop.memories.values()) memory.clear();
+}
+
+/** Whether a look since the memories were last cleared was answered from one of them. */
+export function servedRemembered(loop: LoopState): boolean {
+  return [...loop.memories.values()].some((memory) => memory.servedRemembered());
+}
+
+/** How long the loop may trust what it read: the shortest memory's freshness (10 s without one). */
+export function trustMs(loop: LoopState): number {
+  return Math.min(10_000, ...[...loop.memories.values()].map((memory) => memory.ttlMs));
 }

@@ -1,7 +1,6 @@
 import type { GatedAction } from '../actions/action.js';
 import { canonicalJson } from '../actions/canonical.js';
 import type { ActionKind } from '../actions/kinds.js';
-import { resolveRepoUrl } from '../backends/git/remote.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
 import type { ObserveContext, ProductObservation } from '../facets/facet.js';
@@ -177,18 +176,14 @@ function actEarly(
   }
 }
 
-/** A loop's branch heads, read at most every few seconds (HeadsCache). */
-function rememberedHeads(loop: LoopState): ObserveContext['heads'] {
-  return (repoUrl, branches) => loop.heads.heads(repoUrl, branches);
-}
-
-/** After the reconciler pushed to a product repo, the next pass reads its heads afresh. */
+/** After the reconciler pushed to a product repo, the next pass reads it afresh. */
 function forgetPushedHeads(runtime: Runtime, executed: ExecutedAction[]): void {
   for (const action of executed) {
     if (action.outcome === 'skipped' || !WRITES_PRODUCT_REPO.has(action.kind as ActionKind)) continue;
     const product = runtime.fleet.products.get(action.product);
-    if (product)
-      runtime.loop?.heads.invalidate(resolveRepoUrl(product.manifest.spec.repo.url, runtime.fleetDir));
+    if (!product) continue;
+    for (const memory of runtime.loop?.memories.values() ?? [])
+      memory.forgetProduct(product, runtime.fleetDir);
   }
 }
 
@@ -209,7 +204,7 @@ export async function computePlan(
     ? cachedObservations(runtime.store, products)
     : await observeProducts(
         toObserve,
-        { ...runtime, now, heads: runtime.loop ? rememberedHeads(runtime.loop) : undefined },
+        { ...runtime, now, memories: runtime.loop?.memories },
         runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
         options.onObserved,
       );

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HEADS_TTL_MS } from '../backends/git/heads-cache.js';
 import { CodemonkeysError } from '../errors.js';
 import type { ProductObservation } from '../facets/facet.js';
 import type { Fleet } from '../fleet/model.js';
@@ -7,7 +6,7 @@ import { backoffDelayMs } from './backoff.js';
 import type { ExecutedAction } from './execute.js';
 import { runnableIds } from './gate.js';
 import { leaseOwner, renewLease, takeLease } from './lease.js';
-import { newLoopState } from './loop-state.js';
+import { forgetMemories, newLoopState, servedRemembered, trustMs } from './loop-state.js';
 import { lookAgainMs, RunningPace, runningProducts } from './pace.js';
 import { type PassResult, reconcilePass } from './pass.js';
 import type { Plan, ProductPlanStatus } from './plan-model.js';
@@ -50,14 +49,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const now = options.clock;
   const executed: ExecutedAction[] = [];
   // The first load validates the fleet and opens the state; later passes reload the fleet only.
-  const loop = newLoopState();
+  const loop = newLoopState(options.clock);
   const first = await openRuntime({ ...options, readOnly: options.dryRun, loop });
   const store = first.store;
   const backoff = options.backoff ?? backoffDelayMs;
   let last: PassResult | undefined;
   let pass = 0;
   let failedObservations = 0;
-  const quiet = new QuietProducts();
+  const quiet = new QuietProducts(trustMs(loop));
   const pace = new RunningPace();
   // The next pass reads everything afresh: what runs is expected to be done by then.
   let fresh = false;
@@ -70,7 +69,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
       const started = now();
       if (fresh) {
-        loop.heads.clear();
+        forgetMemories(loop);
         quiet.clear();
       }
       const reused = quiet.reusable(runtime.fleet, started.getTime());
@@ -91,8 +90,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       pace.update(last.plan, started.getTime());
       if (settled(last.plan, last.executed)) {
         // Converged is said of fresh reads: a pass that used remembered heads or observations is checked once more.
-        if (!loop.heads.servedRemembered() && reused.size === 0) break;
-        loop.heads.clear();
+        if (!servedRemembered(loop) && reused.size === 0) break;
+        forgetMemories(loop);
         quiet.clear();
         continue;
       }
@@ -125,19 +124,24 @@ const STILL: ReadonlySet<string> = new Set(['denied', 'awaiting-approval', 'fail
  * them that could run (only what waits on a person), no facet waited on anything (a build running) or failed to be observed. While builds of
  * other products run, a loop's passes come every second or so; re-observing hundreds of settled
  * products each time is work for the servers and no news. Such a product's observation is reused
- * for up to HEADS_TTL_MS (the freshness a loop already grants branch heads), while its manifest
+ * for as long as the loop trusts what it read (`trustMs`: the freshness the build facet grants branch heads), while its manifest
  * and the fleet's settings are the same objects the loader gave before (unchanged). The loop
  * never calls a fleet converged on reused observations: it looks at everything once more first.
  */
 class QuietProducts {
+  readonly #trustMs: number;
   #fleet: Fleet | undefined;
   readonly #quiet = new Map<string, { observation: ProductObservation; at: number }>();
+
+  constructor(trustMs: number) {
+    this.#trustMs = trustMs;
+  }
 
   reusable(fleet: Fleet, now: number): Map<string, ProductObservation> {
     const reused = new Map<string, ProductObservation>();
     if (!this.#fleet || this.#fleet.fleet !== fleet.fleet) return reused;
     for (const [id, { observation, at }] of this.#quiet) {
-      if (now - at < HEADS_TTL_MS && fleet.products.get(id) === this.#fleet.products.get(id))
+      if (now - at < this.#trustMs && fleet.products.get(id) === this.#fleet.products.get(id))
         reused.set(id, observation);
     }
     return reused;

@@ -3,6 +3,7 @@ import type { ActionKind } from '../actions/kinds.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import type { JournalEntry, StateStore } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
 import type { Actuator } from './actuator.js';
 import type { Service, Services } from './services.js';
 
@@ -16,8 +17,8 @@ export interface ObserveContext {
   services: Services;
   store: StateStore;
   logger: Logger;
-  /** Branch heads of a repository (`branchHeads`), remembered for a few seconds within a loop. */
-  heads?: (repoUrl: string, branches: readonly string[]) => Promise<Map<string, string>>;
+  /** What each facet remembers across the looks of one reconcile loop (see LoopMemory); absent outside a loop. */
+  memories?: ReadonlyMap<FacetName, LoopMemory>;
   /** The reconciler's environment (where caches live); process.env when absent. */
   env?: NodeJS.ProcessEnv;
 }
@@ -50,6 +51,22 @@ export interface FacetStatus {
 export interface FacetPlan {
   actions: ProposedAction[];
   status: FacetStatus;
+}
+
+/**
+ * What a facet keeps across the looks of one reconcile loop to spare the servers it reads (the
+ * build facet: branch heads for a few seconds). The loop makes one per facet that has `remember`
+ * and says when to forget.
+ */
+export interface LoopMemory {
+  /** How long a remembered read stays good. */
+  readonly ttlMs: number;
+  /** Whether a read since the last clear came from memory: a loop says "converged" only of fresh reads. */
+  servedRemembered(): boolean;
+  /** Forgets everything: the next look reads afresh. */
+  clear(): void;
+  /** The reconciler wrote to this product's repository: forgets what was read of it. */
+  forgetProduct(product: Product, fleetDir: string): void;
 }
 
 /** One kind of action a facet plans: how it is carried out and what it touches. */
@@ -89,6 +106,8 @@ export interface Facet<O = unknown> {
    * pass observes: a facet may start reads that serve many of them at once. Nothing is awaited.
    */
   prepare?(products: readonly Product[], context: ObserveContext): void;
+  /** A new memory for one reconcile loop (see LoopMemory); a facet without one reads afresh every look. */
+  remember?(clock: Clock): LoopMemory;
   /** Reads the facet's current state from the world. */
   observe(product: Product, context: ObserveContext): Promise<O>;
   /** One word for constitution `when.observed` conditions (build: green, red, running, none). */

@@ -3,6 +3,7 @@ import type { ActionKindSpec, Facet } from '../facet.js';
 import { configureJob, triggerBuild } from './actuate.js';
 import { ciService } from './ci.js';
 import { proposeJenkinsfile } from './jenkinsfile.js';
+import { BuildMemory } from './memory.js';
 import { type BuildObservation, observeBuild, prepareBuilds } from './observe.js';
 import { buildState, planBuild } from './plan.js';
 
@@ -18,6 +19,7 @@ export const buildFacet: Facet<BuildObservation> = {
   ]),
   configured: (product) => product.manifest.spec.build !== undefined,
   prepare: prepareBuilds,
+  remember: (clock) => new BuildMemory(clock),
   observe: observeBuild,
   state: buildState,
   plan: (product, observed, context) => planBuild(product, observed, context),

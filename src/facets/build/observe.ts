@@ -6,6 +6,7 @@ import type { CiBackendName, Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
 import { ciService } from './ci.js';
 import { JENKINSFILE_BRANCH, type JenkinsfileObservation, observeJenkinsfile } from './jenkinsfile.js';
+import type { BuildMemory } from './memory.js';
 
 /**
  * What the build facet sees: the branch head and the newest build of that commit, with the hashes
@@ -61,7 +62,8 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
   const branch = product.manifest.spec.repo.branch ?? 'main';
   const jenkins = ci === 'jenkins';
-  const heads = await (context.heads ?? branchHeads)(
+  const memory = context.memories?.get('build') as BuildMemory | undefined;
+  const heads = await (memory ? memory.heads.bind(memory) : branchHeads)(
     repoUrl,
     jenkins ? [branch, JENKINSFILE_BRANCH] : [branch],
   );
