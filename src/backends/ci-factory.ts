@@ -1,6 +1,7 @@
 import type { CiBackendName, Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import { describeSecretRef, resolveSecret } from '../secrets/resolve.js';
+import type { Clock } from '../util/clock.js';
 import type { BuildRecord, CiBackend } from './ci.js';
 import { JenkinsCi } from './jenkins/ci.js';
 import { JenkinsApi } from './jenkins/client.js';
@@ -15,6 +16,8 @@ export interface CiContext {
   logger: Logger;
   /** Builds the local runner runs at once. */
   concurrency: number;
+  /** When Jenkins builds are said to have been queued. */
+  clock: Clock;
 }
 
 /** Makes one backend for a fleet; undefined when the fleet does not configure it. */
@@ -62,7 +65,7 @@ async function openJenkins(fleet: Fleet, context: CiContext): Promise<CiBackend 
       token,
       tokenSource: jenkins.token ? describeSecretRef(jenkins.token) : undefined,
     });
-    return new JenkinsCi({ api, folder: jenkins.folder });
+    return new JenkinsCi({ api, folder: jenkins.folder, clock: context.clock });
   } catch (error) {
     return unavailable(error);
   }

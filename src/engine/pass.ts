@@ -3,7 +3,7 @@ import { canonicalJson } from '../actions/canonical.js';
 import type { ActionKind } from '../actions/kinds.js';
 import { gateInputsHash } from '../constitution/inputs.js';
 import { CodemonkeysError } from '../errors.js';
-import type { ObserveContext, ProductObservation } from '../facets/facet.js';
+import type { ProductObservation } from '../facets/facet.js';
 import { FACETS } from '../facets/index.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';

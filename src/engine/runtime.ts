@@ -95,6 +95,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       env: options.env,
       logger: options.logger,
       concurrency,
+      clock: options.clock,
     },
   );
   return {

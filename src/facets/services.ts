@@ -1,5 +1,6 @@
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
 
 /** What a service is opened with: the fleet, where the reconciler keeps its files, the environment. */
 export interface ServiceContext {
@@ -16,6 +17,8 @@ export interface ServiceContext {
   logger: Logger;
   /** `spec.reconcile.concurrency` of the fleet. */
   concurrency: number;
+  /** The reconciler's clock, for the times a service records. */
+  clock: Clock;
 }
 
 /**

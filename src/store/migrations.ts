@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CodemonkeysError } from '../errors.js';
+import { systemClock } from '../util/clock.js';
 import { SCHEMA_V1 } from './schema-v1.js';
 import { SCHEMA_V2 } from './schema-v2.js';
 
@@ -48,7 +49,7 @@ export function schemaVersion(db: Database.Database): number {
  * re-reads the version inside it, so two processes opening a new file at once apply each step once.
  * A database written by a newer codemonkeys is refused rather than guessed at.
  */
-export function migrate(db: Database.Database, path: string, now: () => Date = () => new Date()): number {
+export function migrate(db: Database.Database, path: string, now: () => Date = systemClock): number {
   const found = schemaVersion(db);
   refuseNewer(found, path);
   if (found === LATEST_VERSION) return found;

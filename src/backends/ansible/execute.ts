@@ -27,7 +27,7 @@ export async function runPlaybook(
   request: PlaybookRequest,
   settings: RunSettings,
 ): Promise<PlaybookResult> {
-  const started = Date.now();
+  const started = performance.now();
   const modeArgs = mode === 'check' ? ['--check', '--diff'] : ['--diff'];
   const { outcome, command, playbook } = await execute(modeArgs, request, settings);
   const parsed = parseCallbackOutput(outcome.stdout);
@@ -65,7 +65,7 @@ export async function runPlaybook(
     changed: tasks.some((task) => task.status === 'changed'),
     failures,
     exitCode: outcome.exitCode,
-    durationMs: Date.now() - started,
+    durationMs: Math.round(performance.now() - started),
     warnings: warningsOf(settings.redactor.redactText(outcome.stderr)),
   };
   settings.logger?.info(

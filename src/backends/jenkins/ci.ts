@@ -1,4 +1,5 @@
 import type { Product } from '../../fleet/model.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import { perObject } from '../../util/per-object.js';
 import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } from '../ci.js';
 import { BUILD_SPEC_PARAMETER, formatBuildSpec, parseBuildSpec } from './build-spec.js';
@@ -30,14 +31,17 @@ export class JenkinsCi implements CiBackend {
   readonly name = 'jenkins' as const;
   readonly #api: JenkinsApi;
   readonly #folder: string | undefined;
+  readonly #clock: Clock;
   /** Folders made sure of (or being made sure of) by this object. */
   readonly #folders = new Map<string, Promise<void>>();
   /** Jobs announced by prepareJobs, each to be taken once from its folder's one read. */
   readonly #prepared = new Map<string, Promise<Map<string, JenkinsJob> | undefined>>();
 
-  constructor(options: { api: JenkinsApi; folder?: string }) {
+  /** `clock`: when a build is said to have been queued (the reconciler's clock; the machine's by default). */
+  constructor(options: { api: JenkinsApi; folder?: string; clock?: Clock }) {
     this.#api = options.api;
     this.#folder = options.folder;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -180,7 +184,7 @@ export class JenkinsCi implements CiBackend {
       commit: request.commit,
       state: 'queued',
       buildId: `queue:${id}`,
-      startedAt: new Date().toISOString(),
+      startedAt: this.#clock().toISOString(),
       logRef: jenkinsJobUrlPath(path),
     };
     if (request.spec) record.spec = request.spec;
@@ -224,7 +228,7 @@ export class JenkinsCi implements CiBackend {
       commit,
       state: 'queued',
       buildId: `queue:${queued.id}`,
-      startedAt: new Date().toISOString(),
+      startedAt: this.#clock().toISOString(),
       logRef: jobUrl,
     };
     const spec = parseBuildSpec(queued.parameters[BUILD_SPEC_PARAMETER]);

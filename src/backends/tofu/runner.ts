@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { TofuPlanStore } from '../../store/tofu-plans.js';
+import { systemClock } from '../../util/clock.js';
 import { findTofu } from '../tools.js';
 import { defaultProviderMirror, writeCliConfig } from './cli-config.js';
 import { formatDiagnostic, type TofuDiagnostic } from './diagnostics.js';
@@ -357,7 +358,7 @@ export class TofuRunner {
   }
 
   #save(workspace: TofuWorkspace, file: string, summary: TofuPlanSummary, fingerprint: string): string {
-    const createdAt = (this.#options.now ?? (() => new Date()))();
+    const createdAt = (this.#options.now ?? systemClock)();
     return this.#options.plans.save({ product: workspace.product, file, summary, fingerprint, createdAt }).id;
   }
 

@@ -16,6 +16,7 @@ import {
   type TofuPlanRecord,
   type TofuPlanStore,
 } from '../../store/tofu-plans.js';
+import type { Clock } from '../../util/clock.js';
 import type { Service } from '../services.js';
 
 /**
@@ -42,6 +43,8 @@ export interface InfraRunnerOptions {
   readOnly: boolean;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** When saved plans are said to have been made. */
+  clock?: Clock;
 }
 
 /** OpenTofu for the infra facet, one per runtime (see openInfraRunner). */
@@ -54,6 +57,7 @@ export const tofuService: Service<InfraRunner> = {
       readOnly: context.readOnly,
       env: context.env,
       logger: context.logger,
+      clock: context.clock,
     }),
 };
 
@@ -62,7 +66,7 @@ export function openInfraRunner(options: InfraRunnerOptions): InfraRunner {
   const dir = join(options.stateDir, 'tofu');
   if (options.readOnly) return scratchRunner(dir, options);
   const plans = planStoreOn(options.statePath);
-  const runner = new TofuRunner({ dir, plans, env: options.env, logger: options.logger });
+  const runner = new TofuRunner({ dir, plans, env: options.env, logger: options.logger, now: options.clock });
   return {
     readOnly: false,
     plan: (workspace, planOptions) => runner.plan(workspace, planOptions),
