@@ -68,6 +68,8 @@ export interface Verdict {
 /** Why an action cannot run now. */
 export type Blocker =
   | { type: 'waiting-on'; actions: string[] }
+  /** Products this one `dependsOn` that are not Ready at their current head in the same plan. */
+  | { type: 'dependency-not-ready'; products: string[] }
   | { type: 'denied'; rules: string[]; message: string }
   | { type: 'awaiting-approval'; rules: string[]; approvers: string[] }
   | { type: 'backoff'; until: string; attempts: number }

@@ -84,6 +84,14 @@ function progressingBecause(
   if (pending.length > 0)
     return { reason: 'ActionsPending', message: pending.map((action) => action.reason).join('; ') };
   for (const action of actions) {
+    const dependency = action.blockedBy.find((blocker) => blocker.type === 'dependency-not-ready');
+    if (dependency?.type === 'dependency-not-ready')
+      return {
+        reason: 'DependencyNotReady',
+        message: `waits for ${dependency.products.join(', ')} to be Ready: ${action.reason}`,
+      };
+  }
+  for (const action of actions) {
     const running = action.blockedBy.find(
       (blocker) => blocker.type === 'in-progress' || blocker.type === 'backoff',
     );

@@ -9,7 +9,7 @@ import type { Effect, FacetName, Fleet } from '../fleet/model.js';
 import type { Approval, JournalEntry } from '../store/store.js';
 import type { ProposedPlan } from './plan.js';
 import { type PlanCache, verdictValidUntil } from './plan-cache.js';
-import type { Orphan, Plan, PlanSummary } from './plan-model.js';
+import type { Orphan, Plan, PlanSummary, ProductPlanStatus } from './plan-model.js';
 
 export interface GatingInput {
   fleet: Fleet;
@@ -97,12 +97,15 @@ export function gatePlan(input: GatingInput): Plan {
   }
   const id = planIdOf(input.fleet, revision, input.orphans, xorDigests(hashes));
   const approvals = input.approvals([id, ...input.proposed.actions.map((action) => action.id)]);
+  const ready = readinessIn(input.proposed);
   const gated = new Map<string, GatedAction>();
   for (const action of input.proposed.actions) {
     const verdict = verdicts.get(action.id) as Verdict;
     const blockedBy = ownBlockers(input, action, verdict, approvals, id);
     const waitingOn = action.dependsOn.filter((dep) => gated.has(dep));
     if (waitingOn.length > 0) blockedBy.push({ type: 'waiting-on', actions: waitingOn });
+    const dependencies = dependencyBlocker(input.fleet, action.product, ready);
+    if (dependencies) blockedBy.push(dependencies);
     gated.set(action.id, { ...action, verdict, blockedBy });
   }
   const actions = [...gated.values()];
@@ -163,6 +166,45 @@ export function ownBlockers(
     blockers.push({ type: 'backoff', until: entry.retryAt, attempts: entry.attempts });
   }
   return blockers;
+}
+
+/**
+ * Ready for the products that depend on it: not suspended, nothing left to do, every facet where
+ * its spec says (a build that runs, or failed, is not).
+ */
+export function isReady(status: ProductPlanStatus, actionCount: number): boolean {
+  return (
+    !status.suspended &&
+    actionCount === 0 &&
+    Object.values(status.facets).every((facet) => facet.state === 'ready')
+  );
+}
+
+/** Whether each product of a proposed plan is Ready (undefined: not in the plan). */
+function readinessIn(proposed: ProposedPlan): (product: string) => boolean | undefined {
+  const counts = new Map<string, number>();
+  for (const action of proposed.actions) counts.set(action.product, (counts.get(action.product) ?? 0) + 1);
+  const statuses = new Map(proposed.products.map((status) => [status.product, status]));
+  return (product) => {
+    const status = statuses.get(product);
+    return status ? isReady(status, counts.get(product) ?? 0) : undefined;
+  };
+}
+
+/**
+ * A product waits for the products it `dependsOn` to be Ready at their current head, as Flux's
+ * dependsOn: not merely for their actions to have started (a build triggered is not a build green).
+ * Products outside the plan (a plan of one product) are not looked at.
+ */
+export function dependencyBlocker(
+  fleet: Fleet,
+  product: string,
+  ready: (product: string) => boolean | undefined,
+): Blocker | undefined {
+  const waiting = (fleet.products.get(product)?.manifest.spec.dependsOn ?? []).filter(
+    (dependency) => ready(dependency) === false,
+  );
+  return waiting.length > 0 ? { type: 'dependency-not-ready', products: waiting } : undefined;
 }
 
 /** Runnable: nothing blocks it but actions that are themselves runnable. */

@@ -4,8 +4,10 @@ import type { Effect, Product } from '../fleet/model.js';
 import {
   actionDigest,
   constitutionRevision,
+  dependencyBlocker,
   type GatingInput,
   gateSubject,
+  isReady,
   observedStates,
   ownBlockers,
   planIdOf,
@@ -37,6 +39,8 @@ interface Segment {
 }
 
 const ZERO = '0'.repeat(64);
+
+const readyOf = (segment: Segment): boolean => isReady(segment.status, segment.actions.length);
 const EFFECTS: readonly Effect[] = ['allow', 'warn', 'require-approval', 'deny'];
 
 /**
@@ -134,7 +138,8 @@ export class IncrementalPlanner {
       const before = this.#segments.get(id);
       const after = this.#computeContent(input, id);
       this.#replaceContent(before, after, id);
-      return !before || !sameIds(before.actions, after.actions);
+      // Dependents are planned again when the ids they wait on change, or whether this product is Ready.
+      return !before || !sameIds(before.actions, after.actions) || readyOf(before) !== readyOf(after);
     });
     return visited;
   }
@@ -188,12 +193,18 @@ export class IncrementalPlanner {
     this.#walk(dirty, (id) => {
       const segment = this.#segments.get(id) as Segment;
       const approvals = input.approvals([planId, ...segment.actions.map((action) => action.id)]);
+      const ready = (dep: string) => {
+        const upstream = this.#segments.get(dep);
+        return upstream ? readyOf(upstream) : undefined;
+      };
       this.#counts.runnable -= segment.runnable.filter(Boolean).length;
       let changed = false;
       segment.gated = segment.actions.map((action, index) => {
         const verdict = segment.verdicts[index] as Verdict;
         const blockedBy = ownBlockers(input, action, verdict, approvals, planId);
         if (action.dependsOn.length > 0) blockedBy.push({ type: 'waiting-on', actions: action.dependsOn });
+        const dependencies = dependencyBlocker(input.fleet, action.product, ready);
+        if (dependencies) blockedBy.push(dependencies);
         return { ...action, verdict, blockedBy };
       });
       segment.runnable = segment.gated.map((action) => {

@@ -54,8 +54,27 @@ describe('planning', () => {
     expect(result.actions.map((action) => action.product)).toEqual(['acme/lib', 'acme/app', 'globex/tool']);
     const lib = result.actions[0]?.id as string;
     expect(result.actions[1]?.dependsOn).toEqual([lib]);
-    expect(result.actions[1]?.blockedBy).toEqual([{ type: 'waiting-on', actions: [lib] }]);
-    expect(result.summary).toMatchObject({ actions: 3, runnable: 3, blocked: 0 });
+    // acme/app waits for acme/lib to be Ready (its build green), not merely for lib's trigger.
+    expect(result.actions[1]?.blockedBy).toEqual([
+      { type: 'waiting-on', actions: [lib] },
+      { type: 'dependency-not-ready', products: ['acme/lib'] },
+    ]);
+    expect(result.summary).toMatchObject({ actions: 3, runnable: 2, blocked: 1 });
+  });
+
+  it('holds a product while the one it depends on builds or has failed, and lets it go once that one is green', () => {
+    const fleet = makeFleet(CHAIN);
+    const head = 'a'.repeat(40);
+    const withLib = (build: Parameters<typeof buildObservation>[2]) =>
+      new Map([...observeAll(fleet, head), ['acme/lib', buildObservation('acme/lib', head, build)]]);
+    const app = (result: Plan) => result.actions.find((action) => action.product === 'acme/app');
+    for (const state of ['running', 'failed'] as const) {
+      const held = plan({ fleet, observations: withLib({ state }) });
+      expect(app(held)?.blockedBy, state).toEqual([{ type: 'dependency-not-ready', products: ['acme/lib'] }]);
+      expect(runnableIds(held.actions).has(app(held)?.id as string), state).toBe(false);
+    }
+    const green = plan({ fleet, observations: withLib({ state: 'succeeded' }) });
+    expect(app(green)?.blockedBy).toEqual([]);
   });
 
   it('gives the same plan id for the same content, and another when the content changes', () => {

@@ -111,7 +111,8 @@ describe('reconcile over real git repositories and SQLite', () => {
     const result = await run(repo, { dryRun: true });
     expect(result.last.plan.dryRun).toBe(true);
     expect(result.executed).toEqual([]);
-    expect(result.last.plan.summary.runnable).toBe(2);
+    // acme/app waits for acme/lib to be Ready: only lib's build could run now.
+    expect(result.last.plan.summary.runnable).toBe(1);
     expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
   });
 
@@ -174,7 +175,10 @@ describe('reconcile over real git repositories and SQLite', () => {
         expectPlanId: fresh.id,
         now: NOW,
       });
-      expect(applied.executed.map((action) => action.outcome)).toEqual(['succeeded', 'succeeded']);
+      // One pass: lib's build; app's waits for lib to be Ready at its head.
+      expect(applied.executed.map((action) => `${action.product} ${action.outcome}`)).toEqual([
+        'acme/lib succeeded',
+      ]);
     } finally {
       runtime.store.close();
     }

@@ -69,14 +69,17 @@ describe('a loop pass acts on each product as soon as it is observed', () => {
     expect(builds.map((job) => job.builds.length)).toEqual(Array(32).fill(1));
   });
 
-  it('acts on a product that depends on another after it, in the same pass', async () => {
+  it('acts on a product that depends on another once that one is Ready: its build green, not just started', async () => {
     const { repo } = await fleetOf([product(0), product(1, '  dependsOn: [acme/p0]\n')], 2);
-    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, { maxPasses: 1 });
+    const first = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, { maxPasses: 1 });
+    expect(first.executed.filter((action) => action.product === 'acme/p1')).toEqual([]);
+    const waiting = first.last.plan.actions.find((action) => action.product === 'acme/p1');
+    expect(waiting?.blockedBy).toContainEqual({ type: 'dependency-not-ready', products: ['acme/p0'] });
+    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken);
+    expect(result.converged).toBe(true);
     const order = result.executed.map((action) => `${action.product} ${action.kind} ${action.outcome}`);
     expect(order).toContain('acme/p1 build.trigger succeeded');
-    expect(order.indexOf('acme/p1 build.configure succeeded')).toBeGreaterThan(
-      order.indexOf('acme/p0 build.trigger succeeded'),
-    );
+    expect(result.last.plan.products.map((status) => status.facets.build?.state)).toEqual(['ready', 'ready']);
   });
 });
 

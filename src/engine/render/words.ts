@@ -5,6 +5,8 @@ export function describeBlocker(blocker: Blocker, name: (actionId: string) => st
   switch (blocker.type) {
     case 'waiting-on':
       return `waits on ${blocker.actions.map(name).join(', ')}`;
+    case 'dependency-not-ready':
+      return `waits for ${blocker.products.join(', ')} to be Ready`;
     case 'denied':
       return `denied by ${blocker.rules.join(', ')}${blocker.message ? `: ${blocker.message}` : ''}`;
     case 'awaiting-approval':
