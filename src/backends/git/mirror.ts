@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
@@ -14,8 +14,8 @@ export const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 /** Concurrent fetches into one mirror can collide on ref locks; a few retries settle it. */
 const FETCH_ATTEMPTS = 3;
 
-/** Half-finished clones older than this were left by a process that died. */
-const STALE_CLONE_MS = 60 * 60 * 1000;
+/** The temporary folders this process is cloning into right now: never someone else's leftovers. */
+const cloning = new Set<string>();
 
 /** Where the facets keep mirrors of product repos: a cache, so reading one is no state write. */
 export function repoMirrorDir(env: NodeJS.ProcessEnv | undefined): string {
@@ -57,26 +57,31 @@ export async function hasCommit(gitDir: string, commit: string): Promise<boolean
 
 async function cloneMirror(url: string, gitDir: string, cacheDir: string): Promise<void> {
   await mkdir(cacheDir, { recursive: true });
-  await removeStaleClones(cacheDir);
+  await removeAbandonedClones(cacheDir);
   const temp = `${gitDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const args = ['clone', '--mirror', '--quiet', '--', url, temp];
-  const result = await runGit(args);
-  if (result.exitCode !== 0) {
-    await rm(temp, { recursive: true, force: true });
-    throw gitFailure(
-      `cannot clone ${redactor.redactText(url)}`,
-      args,
-      result,
-      'RepoUnreachable',
-      'transient',
-    );
-  }
+  cloning.add(temp);
   try {
-    await rename(temp, gitDir);
-  } catch (error) {
-    // Another process cloned the same repository first; its mirror is as good as ours.
-    await rm(temp, { recursive: true, force: true });
-    if (!existsSync(join(gitDir, 'HEAD'))) throw error;
+    const args = ['clone', '--mirror', '--quiet', '--', url, temp];
+    const result = await runGit(args);
+    if (result.exitCode !== 0) {
+      await rm(temp, { recursive: true, force: true });
+      throw gitFailure(
+        `cannot clone ${redactor.redactText(url)}`,
+        args,
+        result,
+        'RepoUnreachable',
+        'transient',
+      );
+    }
+    try {
+      await rename(temp, gitDir);
+    } catch (error) {
+      // Another process cloned the same repository first; its mirror is as good as ours.
+      await rm(temp, { recursive: true, force: true });
+      if (!existsSync(join(gitDir, 'HEAD'))) throw error;
+    }
+  } finally {
+    cloning.delete(temp);
   }
 }
 
@@ -98,12 +103,28 @@ async function fetchMirror(url: string, gitDir: string): Promise<void> {
   }
 }
 
-async function removeStaleClones(cacheDir: string): Promise<void> {
+/**
+ * Removes half-finished clones left by a process that died mid-clone (`<mirror>.tmp-<pid>-…`).
+ * Judged by whether that process still runs, never by age: an old clock, or a large repository
+ * that takes long to clone, must not make a live clone look abandoned.
+ */
+async function removeAbandonedClones(cacheDir: string): Promise<void> {
   for (const name of await readdir(cacheDir)) {
-    if (!name.includes('.git.tmp-')) continue;
+    const owner = /\.git\.tmp-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+    if (owner === undefined) continue;
     const path = join(cacheDir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > STALE_CLONE_MS) await rm(path, { recursive: true, force: true });
+    const abandoned = Number(owner) === process.pid ? !cloning.has(path) : !processRuns(Number(owner));
+    if (abandoned) await rm(path, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process of this machine runs (signal 0 reaches it, or it exists under another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,7 +1,17 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createWorktree,
@@ -136,6 +146,29 @@ describe('mirror and worktrees', () => {
     expect(await ensureMirror(bare, cache(), newer)).toBe(gitDir);
     expect(await git(gitDir, 'rev-parse', 'refs/heads/main')).toBe(newer);
     expect(readdirSync(cache()).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('clones one mirror for many concurrent asks, none of them failing', async () => {
+    const dirs = await Promise.all(Array.from({ length: 6 }, () => ensureMirror(bare, cache(), mainHead)));
+    expect(new Set(dirs)).toEqual(new Set([mirrorPath(bare, cache())]));
+    expect(readdirSync(cache()).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('removes a half clone left by a process that died, and keeps a live one however old it looks', async () => {
+    const fresh = join(temp.dir, 'cache-with-leftovers');
+    mkdirSync(fresh, { recursive: true });
+    const child = execa('true');
+    const pid = child.pid as number;
+    await child;
+    const dead = `${mirrorPath('/elsewhere/a', fresh)}.tmp-${pid}-0badc0de`;
+    const live = `${mirrorPath('/elsewhere/b', fresh)}.tmp-${process.ppid}-0badc0de`;
+    for (const dir of [dead, live]) {
+      mkdirSync(dir);
+      utimesSync(dir, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
+    }
+    await ensureMirror(bare, fresh, mainHead);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 
   it('reports a commit the repository does not have as CommitNotFound', async () => {
