@@ -194,15 +194,7 @@ describe('the build spec a Jenkins build ran', () => {
   });
 
   it('of a commit built again is that of its build waiting in the queue, not of its finished one', async () => {
-    const small = await startJenkinsEmulator({ executors: 1 });
-    try {
-      const ci = new JenkinsCi({
-        api: new JenkinsApi({
-          url: small.url,
-          user: DEFAULT_JENKINS_USER.name,
-          token: DEFAULT_JENKINS_USER.apiToken,
-        }),
-      });
+    await withOneExecutor(async (small, ci) => {
       const slow = productWith({ steps: ['sleep 0.3'], timeout: '1m' }, 'rebuilt');
       await ci.configureJob(slow);
       const [sha, other] = [await commit('rebuilt:\n'), await commit('blocker:\n')];
@@ -223,11 +215,24 @@ describe('the build spec a Jenkins build ran', () => {
         buildId: '#3',
         spec: respecced,
       });
-    } finally {
-      await small.stop();
-    }
+    });
   });
 });
+
+/** A Jenkins of its own with one executor, and a backend on it; stopped afterwards. */
+async function withOneExecutor(run: (small: JenkinsEmulator, ci: JenkinsCi) => Promise<void>): Promise<void> {
+  const small = await startJenkinsEmulator({ executors: 1 });
+  try {
+    const api = new JenkinsApi({
+      url: small.url,
+      user: DEFAULT_JENKINS_USER.name,
+      token: DEFAULT_JENKINS_USER.apiToken,
+    });
+    await run(small, new JenkinsCi({ api }));
+  } finally {
+    await small.stop();
+  }
+}
 
 const JOB_TREE =
   'description,builds[number,url,building,result,duration,timestamp,actions[parameters[name,value]]]{0,20},' +
@@ -235,15 +240,7 @@ const JOB_TREE =
 
 describe('a build waiting in the queue', () => {
   it('is found from the job in one request, and a commit queued behind another from the whole queue', async () => {
-    const small = await startJenkinsEmulator({ executors: 1 });
-    try {
-      const ci = new JenkinsCi({
-        api: new JenkinsApi({
-          url: small.url,
-          user: DEFAULT_JENKINS_USER.name,
-          token: DEFAULT_JENKINS_USER.apiToken,
-        }),
-      });
+    await withOneExecutor(async (small, ci) => {
       const slow = productWith({ steps: ['sleep 0.5'], timeout: '1m' }, 'slow');
       await ci.configureJob(slow);
       const [first, second, third] = [await commit('a:\n'), await commit('b:\n'), await commit('c:\n')];
@@ -262,9 +259,7 @@ describe('a build waiting in the queue', () => {
         'GET /queue/api/json',
       ]);
       await small.waitForIdle();
-    } finally {
-      await small.stop();
-    }
+    });
   });
 });
 
