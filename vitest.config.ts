@@ -8,8 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
-    // Every reconcile loop in the tests checks its incremental plans against full ones.
-    env: { CODEMONKEYS_VERIFY_INCREMENTAL: '1' },
     reporters: ['default', new SummaryLineReporter()],
   },
 });

@@ -1,6 +1,5 @@
-import { gatePlan } from '../src/engine/gate.js';
-import { IncrementalPlanner } from '../src/engine/incremental.js';
-import { proposeActions } from '../src/engine/plan.js';
+import { gatePlan, gateProduct } from '../src/engine/gate.js';
+import { planProduct, proposeActions } from '../src/engine/plan.js';
 import type { BuildObservation } from '../src/facets/build/observe.js';
 import type { ProductObservation } from '../src/facets/facet.js';
 import { loadFleetFiles } from '../src/fleet/load.js';
@@ -66,18 +65,10 @@ export function benchPlan(): void {
     const runs = size >= 10_000 ? 3 : 7;
     const load = measure(runs, () => loadFleetFiles(files, NOW));
     const plan = measure(runs, () => planFrom(fleet, observed));
-    // One product's manifest changes: load and plan again as the reconcile loop does, caches warm.
+    // One product's manifest changes: the fleet is loaded again (caches warm) and that product
+    // alone is planned and gated, as a reconcile run's queue does.
     const loadCache = new LoadCache();
-    const planner = new IncrementalPlanner();
-    const common = {
-      observations: observed,
-      orphans: [],
-      now: NOW,
-      dryRun: true,
-      journal: () => undefined,
-      approvals: () => [],
-    };
-    planner.plan({ ...common, fleet: loadFleetFiles(files, NOW, loadCache).fleet as Fleet });
+    loadFleetFiles(files, NOW, loadCache);
     const variants = ['20m', '25m'].map((timeout) => {
       const changed = new Map(files.files);
       changed.set(
@@ -88,9 +79,29 @@ export function benchPlan(): void {
     });
     let turn = 0;
     const replan = measure(15, () => {
-      const loaded = loadFleetFiles(variants[turn++ % 2] as typeof files, NOW, loadCache);
-      const changed = loaded.changedProducts ? new Set(loaded.changedProducts) : undefined;
-      planner.plan({ ...common, fleet: loaded.fleet as Fleet, changed });
+      const result = loadFleetFiles(variants[turn++ % 2] as typeof files, NOW, loadCache);
+      const loaded = result.fleet as Fleet;
+      for (const id of result.changedProducts ?? []) {
+        const product = loaded.products.get(id);
+        if (!product) continue;
+        const journal = () => undefined;
+        const planned = planProduct(product, {
+          fleet: loaded,
+          observations: observed,
+          orphans: [],
+          now: NOW,
+          journal,
+        });
+        const gating = {
+          fleet: loaded,
+          now: NOW,
+          journal,
+          approvals: [],
+          planId: null,
+          ready: () => undefined,
+        };
+        gateProduct(gating, planned.actions, observed.get(id));
+      }
     });
     const actions = planFrom(fleet, observed).actions.length;
     rows.push({

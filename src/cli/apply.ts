@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { leaseOwner, takeLease } from '../engine/lease.js';
-import { computePlan, reconcilePass } from '../engine/pass.js';
 import type { Plan } from '../engine/plan-model.js';
 import { renderPlanText } from '../engine/render/text.js';
 import { openRuntime } from '../engine/runtime.js';
+import { applyPlan, computePlan } from '../engine/whole-plan.js';
 import { UsageError } from '../errors.js';
 import { type CliCommand, type CommandContext, writeLine } from './context.js';
 import { withFleetProblems } from './engine-options.js';
@@ -44,20 +44,21 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
       'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
     );
   }
-  const runtime = await openRuntime({
-    fleet: context.globals().fleet,
-    cwd: io.cwd,
-    env: io.env,
-    logger: context.logger(),
-    readOnly: false,
-    clock: io.clock,
-  });
-  const runId = leaseOwner();
-  try {
-    takeLease(runtime, runId, io.clock());
-    let expectPlanId = saved?.id;
-    if (!saved) {
-      const { plan } = await computePlan({ runtime, runId, dryRun: false, now: io.clock() });
+  const open = (readOnly: boolean) =>
+    openRuntime({
+      fleet: context.globals().fleet,
+      cwd: io.cwd,
+      env: io.env,
+      logger: context.logger(),
+      readOnly,
+      clock: io.clock,
+    });
+  let expectPlanId = saved?.id;
+  if (expectPlanId === undefined) {
+    // Until the user says yes, the state is only read: the plan is shown from a read-only runtime.
+    const preview = await open(true);
+    try {
+      const { plan } = await computePlan({ runtime: preview, dryRun: false, now: io.clock() });
       io.stdout.write(renderPlanText(plan));
       if (plan.actions.length === 0) return;
       if (!options.autoApprove && !(await confirm(context))) {
@@ -66,8 +67,15 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
         return;
       }
       expectPlanId = plan.id;
+    } finally {
+      preview.store.close();
     }
-    const result = await reconcilePass({ runtime, runId, dryRun: false, expectPlanId, now: io.clock() });
+  }
+  const runtime = await open(false);
+  const runId = leaseOwner();
+  try {
+    takeLease(runtime, runId, io.clock());
+    const result = await applyPlan({ runtime, runId, expectPlanId, now: io.clock() });
     printExecuted(io.stdout, result.executed);
     context.exitCode = result.executed.some((action) => action.outcome === 'failed') ? 1 : 0;
   } finally {

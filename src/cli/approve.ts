@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/load.js';
@@ -23,26 +24,34 @@ export const approveCommand: CliCommand = {
       )
       .requiredOption('--by <who>', 'who approves (must be one of the approvers the rule names)')
       .option('--reason <text>', 'why, for the audit log')
+      .option(
+        '--plan <file>',
+        'with a plan id: the plan saved with `plan --out FILE`, so that `reconcile` knows its actions',
+      )
       .addHelpText(
         'after',
         `
 Examples:
   $ codemonkeys approve 3f9a1c0d2b4e6a81 --by alice --reason "planned maintenance"
-  $ codemonkeys approve $(codemonkeys plan --format json | jq -r .id) --by alice`,
+  $ codemonkeys plan --out plan.json
+  $ codemonkeys approve $(jq -r .id plan.json) --plan plan.json --by alice`,
       )
-      .action((id: string, options: { by: string; reason?: string }) => runApprove(context, id, options));
+      .action((id: string, options: ApproveOptions) => runApprove(context, id, options));
   },
 };
 
-async function runApprove(
-  context: CommandContext,
-  id: string,
-  options: { by: string; reason?: string },
-): Promise<void> {
+interface ApproveOptions {
+  by: string;
+  reason?: string;
+  plan?: string;
+}
+
+async function runApprove(context: CommandContext, id: string, options: ApproveOptions): Promise<void> {
   if (!ACTION_ID.test(id) && !PLAN_ID.test(id))
     throw new UsageError(`'${id}' is neither an action id (16 hex digits) nor a plan id (64 hex digits)`);
   if (options.by.trim() === '') throw new UsageError('--by names who approves');
   const { io } = context;
+  const plan = options.plan === undefined ? undefined : await readPlanOf(resolve(io.cwd, options.plan), id);
   const fleetDir = resolve(io.cwd, context.globals().fleet);
   const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env, now: io.clock() });
   const path = statePath(fleetDir, loaded.fleet?.fleet.manifest.spec.state?.sqlite, io.env);
@@ -58,6 +67,14 @@ async function runApprove(
   }
   const store = openStore(path);
   try {
+    // `reconcile` works product by product: an approval of a plan counts for the actions of a plan the state holds.
+    if (plan) store.savePlan(id, plan, io.clock());
+    else if (PLAN_ID.test(id) && store.plan(id) === undefined) {
+      writeLine(
+        io.stderr,
+        `warning: the state does not hold plan ${id.slice(0, 16)}: \`apply --plan FILE\` honours this approval, \`reconcile\` only with --plan FILE (saved by \`plan --out FILE\`)`,
+      );
+    }
     store.addApproval({
       target: id,
       by: options.by,
@@ -68,4 +85,20 @@ async function runApprove(
     store.close();
   }
   writeLine(io.stdout, `approved ${PLAN_ID.test(id) ? 'plan' : 'action'} ${id} by ${options.by}`);
+}
+
+/** The plan saved in `path`, which must be the plan `id` names. */
+async function readPlanOf(path: string, id: string): Promise<unknown> {
+  if (!PLAN_ID.test(id)) throw new UsageError('--plan goes with a plan id (64 hex digits), not an action id');
+  let plan: { id?: unknown; actions?: unknown };
+  try {
+    plan = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the saved plan ${path}: ${(error as Error).message}`, error);
+  }
+  if (typeof plan?.id !== 'string' || !Array.isArray(plan.actions))
+    throw new UsageError(`${path} is not a plan saved by \`codemonkeys plan --out\``);
+  if (plan.id !== id)
+    throw new UsageError(`${path} holds plan ${plan.id.slice(0, 16)}, not ${id.slice(0, 16)}`);
+  return plan;
 }

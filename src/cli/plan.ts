@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
-import { computePlan } from '../engine/pass.js';
 import { buildPullRequestView } from '../engine/pull-request.js';
 import { renderPlanMarkdown, renderPullRequestMarkdown } from '../engine/render/markdown.js';
 import { renderPlanText } from '../engine/render/text.js';
 import { openRuntime } from '../engine/runtime.js';
+import { computePlan } from '../engine/whole-plan.js';
 import { UsageError } from '../errors.js';
 import { type CliCommand, type CommandContext, writeLine } from './context.js';
 import { addProductOption, withFleetProblems } from './engine-options.js';
@@ -108,7 +108,6 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
   try {
     const { plan } = await computePlan({
       runtime,
-      runId: 'plan',
       dryRun: true,
       product: options.product,
       cachedObservations: !options.refresh,

@@ -21,9 +21,13 @@ export const reconcileCommand: CliCommand = {
       .command('reconcile')
       .description('observe, plan, gate and act until the plan is empty or only blocked actions remain')
       .option('--dry-run', 'observe, plan and gate; never execute, never write state')
-      .option('--once', 'one pass only')
-      .option('--max-passes <n>', 'stop after this many passes', positiveInteger, 200)
-      .option('--format <format>', 'text or json (the last pass: plan, executed actions, conditions)', 'text')
+      .option('--once', 'reconcile every product once, then stop')
+      .option('--max-passes <n>', 'reconcile no product more often than this', positiveInteger, 200)
+      .option(
+        '--format <format>',
+        'text or json (what is left as a plan, executed actions, conditions)',
+        'text',
+      )
       .addHelpText(
         'after',
         `
@@ -52,30 +56,22 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
     once: Boolean(options.once),
     product: options.product,
     maxPasses: options.maxPasses,
-    onPass: (pass, index) => {
-      if (!text) return;
-      if (options.dryRun) {
-        io.stdout.write(renderPlanText(pass.plan));
-        return;
-      }
-      const s = pass.plan.summary;
-      writeLine(
-        io.stdout,
-        `pass ${index}: ${s.actions} action${s.actions === 1 ? '' : 's'} planned, ${s.runnable} runnable, ${s.blocked} blocked`,
-      );
-      printExecuted(io.stdout, pass.executed);
+    onReconciled: (product) => {
+      if (text) printExecuted(io.stdout, product.executed);
     },
   });
   // An action that failed and then succeeded on a retry (a 429, a server back up) is no failure.
   const last = new Map(result.executed.map((action) => [action.actionId, action.outcome]));
   const failed = [...last.values()].includes('failed');
   if (text) {
-    if (!options.dryRun) {
+    if (options.dryRun) io.stdout.write(renderPlanText(result.plan));
+    else {
+      const s = result.plan.summary;
       writeLine(
         io.stdout,
-        `\n${result.converged ? 'converged' : 'not converged'} after ${result.passes} pass${result.passes === 1 ? '' : 'es'}`,
+        `\n${result.converged ? 'converged' : 'not converged'}: ${s.actions} action${s.actions === 1 ? '' : 's'} left, ${s.runnable} runnable, ${s.blocked} blocked (each product reconciled at most ${result.passes} time${result.passes === 1 ? '' : 's'})`,
       );
-      printConditions(io.stdout, result.last.conditions);
+      printConditions(io.stdout, result.conditions);
     }
   } else {
     writeLine(
@@ -85,9 +81,9 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
           runId: result.runId,
           passes: result.passes,
           converged: result.converged,
-          plan: result.last.plan,
+          plan: result.plan,
           executed: result.executed,
-          conditions: Object.fromEntries(result.last.conditions),
+          conditions: Object.fromEntries(result.conditions),
         },
         null,
         2,

@@ -52,26 +52,28 @@ export interface ExecuteOptions extends ExecutorOptions {
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecutedAction[]> {
   const executor = new Executor(options);
-  executor.submit(options.plan.actions, options.plan.id);
+  await executor.submit(options.plan.actions, options.plan.id);
   return executor.finish();
 }
 
 /**
- * Runs actions as they are handed in, possibly in several batches (a pass that acts on each
- * product as soon as it is observed, then on the whole plan): one concurrency limit and one
- * limit per backend over all of them, each action at most once however often it is handed in,
- * an action after the actions it depends on (from any batch) have succeeded. With a lease, it
- * renews the lease while actions run and starts none once the lease is lost. Every failure,
- * the journal's included, ends as that action's outcome: `submit` never leaves a rejection behind.
+ * Runs actions as they are handed in, batch after batch (one per product reconcile, or a whole
+ * plan): one concurrency limit and one limit per backend over all of them, an action at most once
+ * at a time however often it is handed in (handed in again after it ended, it runs again: the
+ * journal says whether it may), an action after the actions it depends on (from any batch) have
+ * succeeded. With a lease, it renews the lease while actions run and starts none once the lease
+ * is lost. Every failure, the journal's included, ends as that action's outcome: a batch never
+ * rejects.
  */
 export class Executor {
   readonly #options: ExecutorOptions;
   readonly #queue: PQueue;
   readonly #backendQueues = new Map<string, PQueue>();
-  readonly #finished = new Map<string, Promise<ActionOutcome>>();
+  /** Actions running or waiting to run, by id. */
+  readonly #pending = new Map<string, Promise<ExecutedAction>>();
+  /** How each action that ended did, the last time it ran. */
+  readonly #outcomes = new Map<string, ActionOutcome>();
   readonly #byId = new Map<string, GatedAction>();
-  /** Every action found runnable in a batch handed in: only these ever start. */
-  readonly #runnable = new Set<string>();
   readonly #results: ExecutedAction[] = [];
   /** Actions started and not yet ended: the lease is renewed while there are any. */
   #running = 0;
@@ -84,52 +86,63 @@ export class Executor {
     this.#queue = new PQueue({ concurrency: options.concurrency });
   }
 
-  /** True when the action was handed in before and is running or has run. */
-  has(actionId: string): boolean {
-    return this.#finished.has(actionId);
-  }
-
-  /** Starts the runnable ones of `actions` (runnableIds), journaled under `planId`. */
-  submit(actions: readonly GatedAction[], planId: string | null): void {
-    for (const action of actions) if (!this.#byId.has(action.id)) this.#byId.set(action.id, action);
+  /**
+   * Runs the runnable ones of `actions` (runnableIds), journaled under `planId`, with `context`
+   * (the runtime they were planned in; the executor's own by default); what they did.
+   */
+  async submit(
+    actions: readonly GatedAction[],
+    planId: string | null,
+    context: ActuateContext = this.#options.context,
+  ): Promise<ExecutedAction[]> {
+    for (const action of actions) this.#byId.set(action.id, action);
     const runnable = runnableIds(actions);
-    for (const id of runnable) this.#runnable.add(id);
-    for (const action of actions) if (runnable.has(action.id)) void this.#run(action, planId);
+    const batch = actions.filter((action) => runnable.has(action.id));
+    const ended: ExecutedAction[] = [];
+    await Promise.all(
+      batch.map(async (action) => {
+        const outcome = await this.#run(action, planId, context);
+        ended.push(outcome);
+      }),
+    );
+    return ended;
   }
 
   /** Waits for everything handed in; what ran, in the order it ended. */
   async finish(): Promise<ExecutedAction[]> {
-    for (;;) {
-      const pending = [...this.#finished.values()];
-      await Promise.all(pending);
-      if (pending.length === this.#finished.size) break;
-    }
+    while (this.#pending.size > 0) await Promise.all([...this.#pending.values()]);
     this.#stopRenewal();
     return this.#results;
   }
 
   /** Never rejects: a failure anywhere is the action's `failed` outcome. */
-  #run(action: GatedAction, planId: string | null): Promise<ActionOutcome> {
-    const existing = this.#finished.get(action.id);
+  #run(action: GatedAction, planId: string | null, context: ActuateContext): Promise<ExecutedAction> {
+    const existing = this.#pending.get(action.id);
     if (existing) return existing;
-    const promise = this.#attempt(action, planId)
+    const promise = this.#attempt(action, planId, context)
       .catch((error: unknown) => this.#failed(action, error))
       .then((result) => {
         this.#results.push(result);
-        return result.outcome;
+        this.#outcomes.set(action.id, result.outcome);
+        this.#pending.delete(action.id);
+        return result;
       });
-    this.#finished.set(action.id, promise);
+    this.#pending.set(action.id, promise);
     return promise;
   }
 
-  async #attempt(action: GatedAction, planId: string | null): Promise<ExecutedAction> {
+  async #attempt(
+    action: GatedAction,
+    planId: string | null,
+    context: ActuateContext,
+  ): Promise<ExecutedAction> {
     const deps = action.dependsOn.filter((dep) => this.#byId.has(dep));
     const outcomes = await Promise.all(
-      deps.map((dep) =>
-        this.#runnable.has(dep)
-          ? this.#run(this.#byId.get(dep) as GatedAction, planId)
-          : Promise.resolve<ActionOutcome>('skipped'),
-      ),
+      deps.map((dep) => {
+        const running = this.#pending.get(dep);
+        if (running) return running.then((done) => done.outcome);
+        return Promise.resolve(this.#outcomes.get(dep) ?? 'skipped');
+      }),
     );
     if (outcomes.some((outcome) => outcome !== 'succeeded'))
       return skipped(action, 'an action it depends on did not succeed');
@@ -137,17 +150,17 @@ export class Executor {
     // An action whose dependencies just finished goes before those not started yet: a product's
     // build starts right after its job is made, not after every other product's job.
     const priority = deps.length;
-    const work = () => this.#queue.add(() => this.#start(action, planId), { priority });
+    const work = () => this.#queue.add(() => this.#start(action, planId, context), { priority });
     return (await (limited ? limited.add(work, { priority }) : work())) as ExecutedAction;
   }
 
   /** The moment an action would start: only under the lease, which is kept alive until it ends. */
-  async #start(action: GatedAction, planId: string | null): Promise<ExecutedAction> {
+  async #start(action: GatedAction, planId: string | null, context: ActuateContext): Promise<ExecutedAction> {
     const lost = this.#leaseLost();
     if (lost !== undefined) return skipped(action, lost);
     this.#running++;
     try {
-      return await runOne(action, planId, this.#options);
+      return await runOne(action, planId, { ...this.#options, context });
     } finally {
       this.#running--;
       if (this.#running === 0) this.#stopRenewal();

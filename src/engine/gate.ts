@@ -8,7 +8,6 @@ import { FACETS } from '../facets/index.js';
 import type { Effect, FacetName, Fleet } from '../fleet/model.js';
 import type { Approval, JournalEntry } from '../store/store.js';
 import type { ProposedPlan } from './plan.js';
-import { type PlanCache, verdictValidUntil } from './plan-cache.js';
 import type { Orphan, Plan, PlanSummary, ProductPlanStatus } from './plan-model.js';
 
 export interface GatingInput {
@@ -20,8 +19,21 @@ export interface GatingInput {
   dryRun: boolean;
   journal(idempotencyKey: string): JournalEntry | undefined;
   approvals(targets: string[]): Approval[];
-  /** Reuse of verdicts and content hashes across plans (a loop keeps one). */
-  cache?: PlanCache;
+}
+
+/** What gating one product's actions reads besides the actions. */
+export interface ProductGating {
+  fleet: Fleet;
+  now: Date;
+  journal(idempotencyKey: string): JournalEntry | undefined;
+  /** Approvals of these actions (and of `planId`). */
+  approvals: readonly Approval[];
+  /** The whole plan's id, whose approvals count too; null for a product reconciled on its own. */
+  planId: string | null;
+  /** Whether a product is Ready (undefined: not known, not waited for). */
+  ready(product: string): boolean | undefined;
+  /** Actions gated before these (other products' in a whole plan): what they wait on is shown. */
+  gated?: ReadonlySet<string>;
 }
 
 /** Hash of the constitution's canonical JSON: which policy a verdict was reached under. */
@@ -60,55 +72,85 @@ export function observedStates(
 }
 
 /**
- * Gate: the constitution's verdict on every action, then everything that keeps an action from
- * running now — suspension, denial, a missing approval, the journal (running, backing off,
- * failed for good) and the actions it waits on. The plan id covers the content and verdicts,
- * not the blockers, so an approval of a plan id stays bound to what was shown.
+ * The one gate: the constitution's verdict on each of a product's actions (verdictsOf), then
+ * everything that keeps an action from running now (blockersOf): suspension, denial, a missing
+ * approval, the journal (running, backing off, failed for good), the actions it waits on and the
+ * products it depends on. A reconcile of one product calls it with no plan id; a whole plan
+ * (gatePlan) calls it for every product, after the plan id is known.
+ */
+export function gateProduct(
+  gating: ProductGating,
+  actions: readonly Action[],
+  observation: ProductObservation | undefined,
+): GatedAction[] {
+  return blockersOf(gating, actions, verdictsOf(gating.fleet, actions, observation, gating.now));
+}
+
+/** The constitution's verdict on each of one product's actions, in order. */
+export function verdictsOf(
+  fleet: Fleet,
+  actions: readonly Action[],
+  observation: ProductObservation | undefined,
+  now: Date,
+): Verdict[] {
+  const states = observedStates(observation);
+  const constitution = fleet.constitution.manifest.spec;
+  return actions.map((action) => evaluate(constitution, gateSubject(fleet, action, undefined, states), now));
+}
+
+/** One product's actions with their verdicts and what blocks each. */
+export function blockersOf(
+  gating: ProductGating,
+  actions: readonly Action[],
+  verdicts: readonly Verdict[],
+): GatedAction[] {
+  const gated: GatedAction[] = [];
+  const own = new Set<string>();
+  for (const [index, action] of actions.entries()) {
+    const verdict = verdicts[index] as Verdict;
+    const blockedBy = ownBlockers(gating, action, verdict, gating.approvals, gating.planId);
+    const waitingOn = action.dependsOn.filter((dep) => own.has(dep) || gating.gated?.has(dep));
+    if (waitingOn.length > 0) blockedBy.push({ type: 'waiting-on', actions: waitingOn });
+    const dependencies = dependencyBlocker(gating.fleet, action.product, gating.ready);
+    if (dependencies) blockedBy.push(dependencies);
+    gated.push({ ...action, verdict, blockedBy });
+    own.add(action.id);
+  }
+  return gated;
+}
+
+/**
+ * The whole plan: every product's actions gated (gateProduct's two halves), with the plan id
+ * over their content and verdicts (not their blockers, so that an approval of a plan id stays
+ * bound to what was shown), whose approvals count for every action in it.
  */
 export function gatePlan(input: GatingInput): Plan {
   const revision = constitutionRevision(input.fleet);
-  const constitution = input.fleet.constitution.manifest.spec;
-  const validUntil = verdictValidUntil(constitution, input.now);
-  const verdicts = new Map<string, Verdict>();
-  const hashes: string[] = [];
-  for (const group of input.proposed.groups) {
-    const first = group[0] as Action;
-    const states = observedStates(input.observations.get(first.product));
-    const subject0 = gateSubject(input.fleet, first, undefined, states);
-    const productKey = `${revision}\u0000${JSON.stringify([subject0.product.labels, subject0.orgApprovers, states])}`;
-    // A product whose actions, inputs and time validity are unchanged keeps its verdicts and hashes.
-    const reused = input.cache?.group(group, productKey, input.now);
-    if (reused) {
-      for (const [index, action] of group.entries())
-        verdicts.set(action.id, reused.verdicts[index] as Verdict);
-      hashes.push(...reused.hashes);
-      continue;
-    }
-    const groupVerdicts: Verdict[] = [];
-    const groupHashes: string[] = [];
-    for (const action of group) {
-      const verdict = evaluate(constitution, gateSubject(input.fleet, action, undefined, states), input.now);
-      verdicts.set(action.id, verdict);
-      groupVerdicts.push(verdict);
-      groupHashes.push(actionDigest(action, verdict));
-    }
-    input.cache?.rememberGroup(group, productKey, validUntil, groupVerdicts, groupHashes);
-    hashes.push(...groupHashes);
-  }
+  const verdicts = input.proposed.groups.map((group) =>
+    verdictsOf(input.fleet, group, input.observations.get((group[0] as Action).product), input.now),
+  );
+  const hashes = input.proposed.groups.flatMap((group, index) =>
+    group.map((action, at) => actionDigest(action, verdicts[index]?.[at] as Verdict)),
+  );
   const id = planIdOf(input.fleet, revision, input.orphans, xorDigests(hashes));
   const approvals = input.approvals([id, ...input.proposed.actions.map((action) => action.id)]);
-  const ready = readinessIn(input.proposed);
-  const gated = new Map<string, GatedAction>();
-  for (const action of input.proposed.actions) {
-    const verdict = verdicts.get(action.id) as Verdict;
-    const blockedBy = ownBlockers(input, action, verdict, approvals, id);
-    const waitingOn = action.dependsOn.filter((dep) => gated.has(dep));
-    if (waitingOn.length > 0) blockedBy.push({ type: 'waiting-on', actions: waitingOn });
-    const dependencies = dependencyBlocker(input.fleet, action.product, ready);
-    if (dependencies) blockedBy.push(dependencies);
-    gated.set(action.id, { ...action, verdict, blockedBy });
+  const gatedIds = new Set<string>();
+  const gating: ProductGating = {
+    fleet: input.fleet,
+    now: input.now,
+    journal: input.journal,
+    approvals,
+    planId: id,
+    ready: readinessIn(input.proposed),
+    gated: gatedIds,
+  };
+  const actions: GatedAction[] = [];
+  for (const [index, group] of input.proposed.groups.entries()) {
+    for (const action of blockersOf(gating, group, verdicts[index] as Verdict[])) {
+      actions.push(action);
+      gatedIds.add(action.id);
+    }
   }
-  const actions = [...gated.values()];
   return planOf(input, {
     id,
     revision,
@@ -143,10 +185,10 @@ export function planOf(
 }
 
 export function ownBlockers(
-  input: Pick<GatingInput, 'fleet' | 'journal' | 'now'>,
+  input: Pick<ProductGating, 'fleet' | 'journal' | 'now'>,
   action: Action,
   verdict: Verdict,
-  approvals: Approval[],
+  approvals: readonly Approval[],
   planId: string | null,
 ): Blocker[] {
   const blockers: Blocker[] = [];
@@ -181,7 +223,7 @@ export function isReady(status: ProductPlanStatus, actionCount: number): boolean
 }
 
 /** Whether each product of a proposed plan is Ready (undefined: not in the plan). */
-function readinessIn(proposed: ProposedPlan): (product: string) => boolean | undefined {
+export function readinessIn(proposed: ProposedPlan): (product: string) => boolean | undefined {
   const counts = new Map<string, number>();
   for (const action of proposed.actions) counts.set(action.product, (counts.get(action.product) ?? 0) + 1);
   const statuses = new Map(proposed.products.map((status) => [status.product, status]));
@@ -220,7 +262,10 @@ export function runnableIds(actions: readonly GatedAction[]): Set<string> {
   return runnable;
 }
 
-function summarize(input: GatingInput, actions: GatedAction[]): PlanSummary {
+export function summarize(
+  input: Pick<GatingInput, 'fleet' | 'orphans'>,
+  actions: readonly GatedAction[],
+): PlanSummary {
   const byEffect: Record<Effect, number> = { allow: 0, warn: 0, 'require-approval': 0, deny: 0 };
   for (const action of actions) byEffect[action.verdict.effect]++;
   const runnable = runnableIds(actions).size;

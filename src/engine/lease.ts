@@ -4,7 +4,7 @@ import { CodemonkeysError } from '../errors.js';
 import type { Lease, SqliteStore } from '../store/sqlite.js';
 import type { Runtime } from './runtime.js';
 
-/** How long a lease lasts without renewal; every pass renews it, and the executor while actions run. */
+/** How long a lease lasts without renewal; a run renews it every quarter of this, and the executor while actions run. */
 export const LEASE_TTL_MS = 120_000;
 
 /**

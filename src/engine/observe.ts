@@ -4,7 +4,6 @@ import type { FacetObservation, ObserveContext, ProductObservation } from '../fa
 import { FACETS } from '../facets/index.js';
 import type { Product } from '../fleet/model.js';
 import { redactor } from '../log/redact.js';
-import { LoopSlice } from '../util/loop-slice.js';
 
 /**
  * Products observed at once per action at once (`reconcile.concurrency`): observations are reads,
@@ -18,37 +17,40 @@ export const OBSERVE_CONCURRENCY_FACTOR = 4;
 /**
  * Observe: every configured facet of every product, products in parallel (bounded: see
  * OBSERVE_CONCURRENCY_FACTOR), the facets of one product one after the other. A facet that cannot
- * be observed is recorded with its error; it never stops the others. Read-only; `onObserved`
- * hears of each product as it is done.
+ * be observed is recorded with its error; it never stops the others. Read-only.
  */
 export async function observeProducts(
   products: Product[],
   context: ObserveContext,
   concurrency: number,
-  onObserved?: (product: Product, observation: ProductObservation) => void,
 ): Promise<Map<string, ProductObservation>> {
   const queue = new PQueue({ concurrency: OBSERVE_CONCURRENCY_FACTOR * concurrency });
   const processes = new PQueue({ concurrency });
   const observations = new Map<string, ProductObservation>();
-  const slice = new LoopSlice();
-  for (const facet of FACETS.values()) {
-    facet.prepare?.(
-      products.filter((product) => facet.configured(product)),
-      context,
-    );
-  }
+  prepareLooks(products, context);
   await Promise.all(
     products.map((product) =>
       queue.add(async () => {
         const limit = <T>(run: () => Promise<T>) => processes.add(run) as Promise<T>;
         const observation = await observeProduct(product, context, limit);
         observations.set(product.id, observation);
-        // What onObserved started for the products before (actions early) gets its I/O through.
-        if (onObserved) await slice.run(() => onObserved(product, observation));
       }),
     ),
   );
   return observations;
+}
+
+/**
+ * Tells each facet which products are about to be looked at (`prepare`): the build facet then
+ * reads a Jenkins org folder's jobs in one request instead of one per product.
+ */
+export function prepareLooks(products: readonly Product[], context: ObserveContext): void {
+  for (const facet of FACETS.values()) {
+    facet.prepare?.(
+      products.filter((product) => facet.configured(product)),
+      context,
+    );
+  }
 }
 
 export async function observeProduct(

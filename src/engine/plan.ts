@@ -7,7 +7,6 @@ import { FACETS } from '../facets/index.js';
 import type { FacetName, Fleet, Product } from '../fleet/model.js';
 import type { JournalEntry } from '../store/store.js';
 import { productOrder } from './order.js';
-import type { PlanCache } from './plan-cache.js';
 import type { Orphan, ProductPlanStatus } from './plan-model.js';
 
 export interface PlanningInput {
@@ -16,14 +15,12 @@ export interface PlanningInput {
   orphans: Orphan[];
   now: Date;
   journal(idempotencyKey: string): JournalEntry | undefined;
-  /** Reuse of unchanged products' proposals across plans (a loop keeps one). */
-  cache?: PlanCache;
 }
 
 /** Actions in execution order with ids and dependencies, and each product's facet status. */
 export interface ProposedPlan {
   actions: Action[];
-  /** The same actions, one list per product, in order (a list is the same object while its product is unchanged). */
+  /** The same actions, one list per product, in order. */
   groups: Action[][];
   products: ProductPlanStatus[];
 }
@@ -44,28 +41,21 @@ export function actionId(action: Pick<Action, 'product' | 'kind' | 'params' | 'i
  * links the actions across products (dependsOn) and facets (what each facet `needs`).
  */
 export function proposeActions(input: PlanningInput): ProposedPlan {
-  const order = input.cache
-    ? input.cache.productOrder(input.fleet, () => productOrder(input.fleet))
-    : productOrder(input.fleet);
+  const order = productOrder(input.fleet);
   const byProduct = new Map<string, Action[]>();
   const products: ProductPlanStatus[] = [];
   for (const id of order) {
     const product = input.fleet.products.get(id) as Product;
-    const observation = input.observations.get(id);
-    const proposal = input.cache?.proposal(product, observation) ?? {
-      observation,
-      ...planProduct(product, input),
-    };
-    input.cache?.rememberProposal(product, proposal);
-    byProduct.set(id, proposal.actions);
-    products.push(proposal.status);
+    const { actions, status } = planProduct(product, input);
+    byProduct.set(id, actions);
+    products.push(status);
   }
   for (const orphan of input.orphans) {
     if (!orphan.prune) continue;
     const prune = pruneAction(orphan);
     byProduct.set(orphan.product, [prune]);
   }
-  linkAcrossProducts(input.fleet, byProduct, input.cache);
+  linkAcrossProducts(input.fleet, byProduct);
   // Products come in dependency order and each product's actions in registry order, where a facet
   // comes after the facets it needs: an action only ever waits on earlier ones.
   const actions: Action[] = [];
@@ -130,19 +120,14 @@ export function planProduct(
   return { actions, status };
 }
 
-/** Every action of a product waits for the actions of the products it depends on (new objects: proposals are cached). */
-function linkAcrossProducts(
-  fleet: Fleet,
-  byProduct: Map<string, Action[]>,
-  cache: PlanCache | undefined,
-): void {
+/** Every action of a product waits for the actions of the products it depends on. */
+function linkAcrossProducts(fleet: Fleet, byProduct: Map<string, Action[]>): void {
   for (const [id, actions] of byProduct) {
     const deps = fleet.products.get(id)?.manifest.spec.dependsOn ?? [];
     if (deps.length === 0 || actions.length === 0) continue;
     const upstream = deps.flatMap((dep) => byProduct.get(dep) ?? []).map((action) => action.id);
     if (upstream.length === 0) continue;
-    const link = () => linkActions(actions, upstream);
-    byProduct.set(id, cache ? cache.linked(actions, upstream, link) : link());
+    byProduct.set(id, linkActions(actions, upstream));
   }
 }
 

@@ -4,9 +4,9 @@ import { loadFleet } from '../fleet/load.js';
 import type { Fleet } from '../fleet/model.js';
 import type { Logger } from '../log/logger.js';
 import { observeProducts } from './observe.js';
-import { computePlan } from './pass.js';
 import { compareConstitutions, compareManifests, comparePlans, type PullRequestView } from './pr-view.js';
 import { openRuntime } from './runtime.js';
+import { computePlan } from './whole-plan.js';
 
 export interface PullRequestOptions {
   fleet: string;
@@ -63,7 +63,6 @@ export async function buildPullRequestView(options: PullRequestOptions): Promise
       (
         await computePlan({
           runtime: { ...runtime, fleet },
-          runId: 'pull-request',
           dryRun: true,
           observations,
           now: options.now,

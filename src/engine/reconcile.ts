@@ -1,242 +1,359 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CodemonkeysError } from '../errors.js';
-import type { ProductObservation } from '../facets/facet.js';
-import type { Fleet } from '../fleet/model.js';
+import PQueue from 'p-queue';
+import type { Action, GatedAction } from '../actions/action.js';
+import type { Approval, Condition } from '../store/store.js';
+import { ACTUATORS } from './actuators.js';
 import { backoffDelayMs } from './backoff.js';
-import type { ExecutedAction } from './execute.js';
-import { runnableIds } from './gate.js';
-import { leaseOwner, renewLease, takeLease } from './lease.js';
-import { forgetMemories, newLoopState, servedRemembered, trustMs } from './loop-state.js';
-import { lookAgainMs, RunningPace, runningProducts } from './pace.js';
-import { type PassResult, reconcilePass } from './pass.js';
-import type { Plan, ProductPlanStatus } from './plan-model.js';
-import { openRuntime, type RuntimeOptions } from './runtime.js';
+import { type ExecutedAction, Executor } from './execute.js';
+import { actionDigest, constitutionRevision, planIdOf, planOf, summarize, xorDigests } from './gate.js';
+import { actionLease, leaseOwner, renewLease, takeLease } from './lease.js';
+import { forgetMemories, type LoopState, newLoopState, servedRemembered } from './loop-state.js';
+import { prepareLooks } from './observe.js';
+import { productOrder } from './order.js';
+import type { Orphan, Plan } from './plan-model.js';
+import { type ProductResult, type ProductRun, reconcileProduct } from './product.js';
+import { type QueueTimers, WorkQueue } from './queue.js';
+import { findOrphans, syncProducts } from './record.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { computePlan } from './whole-plan.js';
 
 export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
   dryRun: boolean;
-  /** One pass, then stop, whatever is left. */
+  /** Every product once (after the products it depends on), then stop, whatever is left. */
   once: boolean;
   product?: string;
-  /** Stop after this many passes even if not converged. */
+  /** No product is reconciled more often than this in one run, converged or not. */
   maxPasses: number;
-  /** Called after every pass, for output. */
-  onPass?: (result: PassResult, pass: number) => void;
+  /** Called after each product's reconcile, with how many times that product was reconciled in this run. */
+  onReconciled?: (result: ProductResult, count: number) => void;
   /**
-   * Delay before the n-th retry of what failed for a reason that passes: an action's transient
-   * error (a `waiting` one names its own delay), an observation that failed so n passes in a row.
-   * Default `backoffDelayMs` (10 s doubling to 10 min, with jitter); tests shorten it.
+   * Delay before the n-th retry of a product whose observation failed n times in a row for a
+   * reason that passes (a server down), and of an action's n-th transient failure. Default
+   * `backoffDelayMs` (10 s doubling to 10 min, with jitter); tests shorten it.
    */
   backoff?: (attempts: number) => number;
+  /** The queue's timers (tests: fake ones). */
+  timers?: QueueTimers;
 }
 
 export interface ReconcileResult {
   runId: string;
+  /** The most times one product was reconciled in this run. */
   passes: number;
-  /** The plan is empty, or only blocked actions remain and nothing is under way or due for a retry. */
+  /** Every product's last reconcile wanted nothing more: nothing runnable, nothing under way, no retry due. */
   converged: boolean;
-  last: PassResult;
+  /** Every product's last reconcile, assembled into one plan (a dry run: the whole-fleet plan). */
+  plan: Plan;
+  /** The conditions each product's last reconcile wrote. */
+  conditions: Map<string, Condition[]>;
+  /** Every action carried out, in the order they ended. */
   executed: ExecutedAction[];
 }
 
 /**
- * The loop: passes until the plan is empty or only blocked actions remain (and nothing outside
- * is still running, nothing waits for a retry), or `maxPasses`. The fleet is loaded anew each
- * pass, so a new commit is picked up; an invalid revision stops the loop before anything is done
- * with it. A server that is down or rate-limiting holds the loop in backoff, never ends it.
+ * How soon a fleet reload is due again while products are reconciled: a new commit of the fleet
+ * repo is picked up this long after it, at the latest (a load of an unchanged fleet costs one
+ * `git status`, cached manifests are not parsed again).
+ */
+export const RELOAD_MS = 1_000;
+
+/**
+ * `reconcile`: a work queue of products, as controller-runtime's. Every product is queued once
+ * (in dependency order); each is reconciled on its own (reconcileProduct: observe, plan, gate,
+ * record, act, status) and queued again when it asks (a build runs, it was just acted on, a
+ * backoff ends, its observation failed) or when a product it depends on became Ready. The run
+ * ends when the queue is empty: every product converged, or blocked on what time alone does not
+ * lift (a denial, an approval, a failure that needs a person). At most `reconcile.concurrency`
+ * products are reconciled at once. An invalid fleet revision stops the run before anything is
+ * done with it. A dry run plans the whole fleet and does nothing.
  */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
   const runId = leaseOwner();
-  const now = options.clock;
-  const executed: ExecutedAction[] = [];
-  // The first load validates the fleet and opens the state; later passes reload the fleet only.
-  const loop = newLoopState(options.clock);
+  const clock = options.clock;
+  const loop = newLoopState(clock);
   const first = await openRuntime({ ...options, readOnly: options.dryRun, loop });
-  const store = first.store;
-  const backoff = options.backoff ?? backoffDelayMs;
-  let last: PassResult | undefined;
-  let pass = 0;
-  let failedObservations = 0;
-  const quiet = new QuietProducts(trustMs(loop));
-  const pace = new RunningPace();
-  // The next pass reads everything afresh: what runs is expected to be done by then.
-  let fresh = false;
-  try {
-    if (!options.dryRun) takeLease(first, runId, now());
-    while (pass < options.maxPasses) {
-      pass++;
-      const runtime =
-        pass === 1 ? first : await openRuntime({ ...options, readOnly: options.dryRun, store, loop });
-      if (!options.dryRun && pass > 1) renewLease(runtime, runId, now());
-      const started = now();
-      if (fresh) {
-        forgetMemories(loop);
-        quiet.clear();
-      }
-      const reused = quiet.reusable(runtime.fleet, started.getTime());
-      last = await reconcilePass({
-        runtime,
-        runId,
-        dryRun: options.dryRun,
+  if (options.dryRun) {
+    try {
+      const { plan } = await computePlan({
+        runtime: first,
         product: options.product,
-        now: started,
-        backoff,
-        stream: true,
-        observations: reused.size > 0 ? reused : undefined,
+        dryRun: true,
+        now: clock(),
       });
-      quiet.remember(runtime.fleet, last, reused, started.getTime());
-      executed.push(...last.executed);
-      options.onPass?.(last, pass);
-      if (options.once || options.dryRun) break;
-      pace.update(last.plan, started.getTime());
-      if (settled(last.plan, last.executed)) {
-        // Converged is said of fresh reads: a pass that used remembered heads or observations is checked once more.
-        if (!servedRemembered(loop) && reused.size === 0) break;
-        forgetMemories(loop);
-        quiet.clear();
-        continue;
-      }
-      failedObservations = retryableErrors(last.plan).length > 0 ? failedObservations + 1 : 0;
-      const retryObservationMs = failedObservations > 0 ? backoff(failedObservations) : undefined;
-      const drainMs = pace.drainMs(now().getTime());
-      const delay = requeueDelay(last.plan, last.executed, now(), retryObservationMs, drainMs);
-      // A look that should find everything done reads everything afresh: if it does, the fleet is
-      // converged there and then, without a pass to confirm it.
-      fresh = drainMs !== undefined && drainMs <= delay;
-      await sleep(delay);
+      return { runId, passes: 1, converged: false, plan, conditions: new Map(), executed: [] };
+    } finally {
+      first.store.close();
     }
+  }
+  const store = first.store;
+  try {
+    takeLease(first, runId, clock());
+    return await new Run(options, runId, loop, first).reconcile();
   } finally {
-    if (!options.dryRun) store.releaseLease(runId);
+    store.releaseLease(runId);
     store.close();
   }
-  if (!last)
-    throw new CodemonkeysError('no reconcile pass ran (--max-passes 0)', {
-      reason: 'NoPass',
-      next: 'stalled',
+}
+
+/** One `reconcile` run: its queue, its fleet (reloaded as it goes), what each product's last reconcile gave. */
+class Run {
+  readonly #options: ReconcileOptions;
+  readonly #runId: string;
+  readonly #loop: LoopState;
+  readonly #queue: WorkQueue;
+  readonly #executor: Executor;
+  readonly #processes: PQueue;
+  readonly #timers: Pick<QueueTimers, 'now'>;
+  #runtime: Runtime;
+  #loadedAt: number;
+  #reloading: Promise<Runtime> | undefined;
+  #orphans = new Map<string, Orphan>();
+  #planApprovals = new Map<string, Approval[]>();
+  /** The products that depend on each product. */
+  #dependents = new Map<string, string[]>();
+  readonly #results = new Map<string, ProductResult>();
+  readonly #counts = new Map<string, number>();
+  readonly #executed: ExecutedAction[] = [];
+
+  constructor(options: ReconcileOptions, runId: string, loop: LoopState, runtime: Runtime) {
+    this.#options = options;
+    this.#runId = runId;
+    this.#loop = loop;
+    this.#runtime = runtime;
+    this.#timers = options.timers ?? { now: () => performance.now() };
+    this.#loadedAt = this.#timers.now();
+    const concurrency = runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
+    this.#processes = new PQueue({ concurrency });
+    this.#queue = new WorkQueue({
+      concurrency,
+      backoff: options.backoff ?? backoffDelayMs,
+      timers: options.timers,
+      waitsFor: (id) => this.#runtime.fleet.products.get(id)?.manifest.spec.dependsOn ?? [],
     });
-  return { runId, passes: pass, converged: settled(last.plan, last.executed), last, executed };
-}
-
-/** Blockers that time alone never lifts. */
-const STILL: ReadonlySet<string> = new Set(['denied', 'awaiting-approval', 'failed', 'suspended']);
-
-/**
- * Products that need no look until something changes: in the last pass nothing was planned for
- * them that could run (only what waits on a person), no facet waited on anything (a build running) or failed to be observed. While builds of
- * other products run, a loop's passes come every second or so; re-observing hundreds of settled
- * products each time is work for the servers and no news. Such a product's observation is reused
- * for as long as the loop trusts what it read (`trustMs`: the freshness the build facet grants branch heads), while its manifest
- * and the fleet's settings are the same objects the loader gave before (unchanged). The loop
- * never calls a fleet converged on reused observations: it looks at everything once more first.
- */
-class QuietProducts {
-  readonly #trustMs: number;
-  #fleet: Fleet | undefined;
-  readonly #quiet = new Map<string, { observation: ProductObservation; at: number }>();
-
-  constructor(trustMs: number) {
-    this.#trustMs = trustMs;
+    this.#executor = new Executor({
+      store: runtime.store,
+      context: { ...runtime, now: runtime.clock },
+      actuators: ACTUATORS,
+      runId,
+      concurrency,
+      perBackend: runtime.perBackend,
+      backoff: options.backoff,
+      lease: actionLease(runtime.store, runId),
+    });
   }
 
-  reusable(fleet: Fleet, now: number): Map<string, ProductObservation> {
-    const reused = new Map<string, ProductObservation>();
-    if (!this.#fleet || this.#fleet.fleet !== fleet.fleet) return reused;
-    for (const [id, { observation, at }] of this.#quiet) {
-      if (now - at < this.#trustMs && fleet.products.get(id) === this.#fleet.products.get(id))
-        reused.set(id, observation);
+  async reconcile(): Promise<ReconcileResult> {
+    // The lease is kept alive for as long as the run lasts, also while it only waits (a backoff).
+    const lease = actionLease(this.#runtime.store, this.#runId);
+    const renewal = setInterval(() => {
+      if (!lease.renew(this.#runtime.clock()))
+        this.#runtime.logger.warn({ runId: this.#runId }, 'reconciler lease not renewed: not held');
+    }, lease.renewEveryMs);
+    renewal.unref();
+    try {
+      this.#refresh(this.#runtime);
+      this.#queueAll();
+      await this.#queue.run((id) => this.#reconcile(id));
+      // "Converged" is said of fresh reads: when a look used what a facet remembered (a branch head
+      // read a few seconds before), every product is looked at once more, on fresh reads.
+      if (!this.#options.once && this.#settled() && servedRemembered(this.#loop)) {
+        forgetMemories(this.#loop);
+        this.#queueAll();
+        await this.#queue.run((id) => this.#reconcile(id));
+      }
+      await this.#executor.finish();
+    } finally {
+      clearInterval(renewal);
     }
-    return reused;
+    return {
+      runId: this.#runId,
+      passes: Math.max(0, ...this.#counts.values()),
+      converged: this.#settled(),
+      plan: this.#assemble(),
+      conditions: new Map(
+        [...this.#results.values()]
+          .filter((result) => result.conditions.length > 0)
+          .map((result) => [result.product, result.conditions]),
+      ),
+      executed: this.#executed,
+    };
   }
 
-  remember(
-    fleet: Fleet,
-    result: PassResult,
-    reused: ReadonlyMap<string, ProductObservation>,
-    at: number,
-  ): void {
-    // A product whose actions all wait on a person (approval, a rule's denial, a stalled failure) is quiet too.
-    const acting = new Set(
-      result.plan.actions
-        .filter(
-          (action) => action.blockedBy.length === 0 || !action.blockedBy.every((b) => STILL.has(b.type)),
-        )
-        .map((action) => action.product),
-    );
-    const kept = new Map(this.#quiet);
-    this.#quiet.clear();
-    this.#fleet = fleet;
-    for (const status of result.plan.products) {
-      const observation = result.observations.get(status.product);
-      if (!observation || acting.has(status.product)) continue;
-      const waiting = Object.values(status.facets).some(
-        (facet) => facet.state === 'error' || facet.requeueAfterMs !== undefined,
-      );
-      if (waiting) continue;
-      const since = reused.has(status.product) ? (kept.get(status.product)?.at ?? at) : at;
-      this.#quiet.set(status.product, { observation, at: since });
+  /** Every product of the run's scope, in dependency order, and the orphans that asked to be pruned. */
+  #queueAll(): void {
+    const only = this.#options.product;
+    if (only !== undefined && !this.#runtime.fleet.products.has(only))
+      throw new Error(`no product ${only} in the fleet`);
+    const ids = only !== undefined ? [only] : productOrder(this.#runtime.fleet);
+    const runtime = this.#runtime;
+    const products = ids.map((id) => runtime.fleet.products.get(id)).filter((p) => p !== undefined);
+    prepareLooks(products, { ...runtime, now: runtime.clock(), memories: this.#loop.memories });
+    for (const id of ids) this.#queue.add(id);
+    if (only === undefined)
+      for (const orphan of this.#orphans.values()) if (orphan.prune) this.#queue.add(orphan.product);
+  }
+
+  async #reconcile(id: string): Promise<void> {
+    const count = (this.#counts.get(id) ?? 0) + 1;
+    if (count > this.#options.maxPasses) return;
+    this.#counts.set(id, count);
+    const runtime = await this.#current();
+    const orphan = this.#orphan(runtime, id);
+    if (!runtime.fleet.products.has(id) && !orphan) {
+      this.#results.delete(id);
+      return;
+    }
+    const before = this.#results.get(id);
+    const result = await reconcileProduct(id, this.#productRun(runtime), orphan);
+    this.#results.set(id, result);
+    this.#executed.push(...result.executed);
+    this.#options.onReconciled?.(result, count);
+    if (this.#options.once || count >= this.#options.maxPasses) return;
+    const { outcome } = result;
+    if (outcome.type === 'error' && outcome.next !== 'stalled') this.#queue.addRateLimited(id);
+    else {
+      this.#queue.forget(id);
+      if (outcome.type === 'requeue') this.#queue.addAfter(id, outcome.afterMs);
+    }
+    // Products that wait for this one look again once it is Ready.
+    if (result.ready && before?.ready !== true) {
+      for (const dependent of this.#dependents.get(id) ?? []) {
+        if (this.#results.get(dependent)?.actions.some(waitsForProducts)) this.#queue.add(dependent);
+      }
     }
   }
 
-  clear(): void {
-    this.#quiet.clear();
-    this.#fleet = undefined;
+  /** An orphan the state still knows (a pruned one is forgotten at once). */
+  #orphan(runtime: Runtime, id: string): Orphan | undefined {
+    const orphan = this.#orphans.get(id);
+    if (!orphan) return undefined;
+    if (runtime.store.products().some((record) => record.id === id)) return orphan;
+    this.#orphans.delete(id);
+    return undefined;
   }
-}
 
-/**
- * Nothing runnable was left to run, nothing ran this pass (a pass after acting observes what it
- * did), nothing outside is under way, and nothing waits for a retry.
- */
-function settled(plan: Plan | undefined, executed: ExecutedAction[]): boolean {
-  if (!plan) return false;
-  if (executed.some((action) => action.outcome !== 'skipped')) return false;
-  if (runnableIds(plan.actions).size > 0) return false;
-  return (
-    runningProducts(plan).size === 0 && retryableErrors(plan).length === 0 && backingOff(plan).length === 0
-  );
-}
-
-/** Facets whose observation failed for a reason that passes (a server down, rate-limiting). */
-function retryableErrors(plan: Plan): ProductPlanStatus['facets'][string][] {
-  return plan.products.flatMap((product) =>
-    Object.values(product.facets).filter(
-      (facet) => facet.state === 'error' && (facet.next === 'transient' || facet.next === 'waiting'),
-    ),
-  );
-}
-
-/** When each action that only waits out its backoff may run again. */
-function backingOff(plan: Plan): number[] {
-  const until: number[] = [];
-  for (const action of plan.actions) {
-    const own = action.blockedBy.filter((blocker) => blocker.type !== 'waiting-on');
-    if (own.length === 0 || !own.every((blocker) => blocker.type === 'backoff')) continue;
-    for (const blocker of own) if (blocker.type === 'backoff') until.push(Date.parse(blocker.until));
+  #productRun(runtime: Runtime): ProductRun {
+    return {
+      runtime,
+      runId: this.#runId,
+      executor: this.#executor,
+      ready: (product) => this.#ready(product),
+      approvals: (actions) => this.#approvals(actions),
+      withinProcessLimit: (run) => this.#processes.add(run, { throwOnTimeout: true }),
+    };
   }
-  return until;
-}
 
-/**
- * Soon after acting; else when a build may have moved (lookAgainMs: paced by how fast what runs
- * gets done), a backoff ends, an observation is retried; at most 5 s. The next pass looks only at
- * what runs (QuietProducts).
- */
-function requeueDelay(
-  plan: Plan,
-  executed: ExecutedAction[],
-  now: Date,
-  retryObservationMs: number | undefined,
-  drainMs: number | undefined,
-): number {
-  if (executed.length > 0) return 200;
-  const delays: number[] = [];
-  const running = plan.products.flatMap((product) => {
-    const waits = Object.values(product.facets).flatMap((facet) =>
-      facet.requeueAfterMs === undefined ? [] : [facet.requeueAfterMs],
+  /** The fleet as of at most RELOAD_MS ago: one load at a time, shared by the products that ask meanwhile. */
+  async #current(): Promise<Runtime> {
+    if (this.#timers.now() - this.#loadedAt < RELOAD_MS) return this.#runtime;
+    this.#reloading ??= openRuntime({
+      ...this.#options,
+      readOnly: false,
+      store: this.#runtime.store,
+      loop: this.#loop,
+    })
+      .then((runtime) => {
+        renewLease(runtime, this.#runId, runtime.clock());
+        this.#refresh(runtime);
+        return runtime;
+      })
+      .finally(() => {
+        this.#reloading = undefined;
+      });
+    return this.#reloading;
+  }
+
+  /** A newly loaded fleet: the state learns its products, the orphans and plan approvals are read again. */
+  #refresh(runtime: Runtime): void {
+    this.#runtime = runtime;
+    this.#loadedAt = this.#timers.now();
+    const now = runtime.clock();
+    if (this.#options.product === undefined) syncProducts(runtime, now);
+    this.#orphans = new Map(findOrphans(runtime).map((orphan) => [orphan.product, orphan]));
+    this.#planApprovals = planApprovalsByAction(runtime);
+    this.#dependents = new Map();
+    for (const product of runtime.fleet.products.values()) {
+      for (const dependency of product.manifest.spec.dependsOn ?? []) {
+        const list = this.#dependents.get(dependency) ?? [];
+        list.push(product.id);
+        this.#dependents.set(dependency, list);
+      }
+    }
+  }
+
+  /**
+   * Whether a product is Ready: as this run's last reconcile of it found; before that, as its
+   * stored Ready condition says (undefined when there is none: not waited for).
+   */
+  #ready(product: string): boolean | undefined {
+    const result = this.#results.get(product);
+    if (result) return result.ready;
+    const ready = this.#runtime.store
+      .conditions(product)
+      .get(product)
+      ?.find((c) => c.type === 'Ready');
+    return ready === undefined ? undefined : ready.status === 'True';
+  }
+
+  /** Approvals of the actions, and of every saved plan that lists them (as approvals of each action). */
+  #approvals(actions: readonly Action[]): Approval[] {
+    const own = this.#runtime.store.approvals(actions.map((action) => action.id));
+    const ofPlans = actions.flatMap((action) => this.#planApprovals.get(action.id) ?? []);
+    return [...own, ...ofPlans];
+  }
+
+  /** Every product's last reconcile asked for nothing more (no requeue, no retry). */
+  #settled(): boolean {
+    if (this.#results.size === 0) return false;
+    return [...this.#results.values()].every(
+      (result) =>
+        result.outcome.type === 'done' ||
+        (result.outcome.type === 'error' && result.outcome.next === 'stalled'),
     );
-    return waits.length > 0 ? [Math.min(...waits)] : [];
-  });
-  if (running.length > 0) delays.push(lookAgainMs(running.length, Math.min(...running), drainMs));
-  if (retryObservationMs !== undefined) delays.push(retryObservationMs);
-  for (const until of backingOff(plan)) delays.push(until - now.getTime());
-  return Math.max(0, Math.min(5_000, ...delays));
+  }
+
+  /** The products' last reconciles as one plan: the same shape `plan` gives. */
+  #assemble(): Plan {
+    const runtime = this.#runtime;
+    const order = [...productOrder(runtime.fleet), ...this.#orphans.keys()];
+    const results = order.flatMap((id) => {
+      const result = this.#results.get(id);
+      return result ? [result] : [];
+    });
+    const actions: GatedAction[] = results.flatMap((result) => result.actions);
+    const revision = constitutionRevision(runtime.fleet);
+    const orphans = [...this.#orphans.values()];
+    const digest = xorDigests(actions.map((action) => actionDigest(action, action.verdict)));
+    return planOf(
+      { fleet: runtime.fleet, now: runtime.clock(), dryRun: false, orphans },
+      {
+        id: planIdOf(runtime.fleet, revision, orphans, digest),
+        revision,
+        summary: summarize({ fleet: runtime.fleet, orphans }, actions),
+        actions,
+        products: results.filter((result) => runtime.fleet.products.has(result.product)).map((r) => r.status),
+      },
+    );
+  }
+}
+
+/** Blocked by a product it depends on. */
+function waitsForProducts(action: GatedAction): boolean {
+  return action.blockedBy.some((blocker) => blocker.type === 'dependency-not-ready');
+}
+
+/**
+ * Approvals of whole plans, as approvals of each action those plans list: a plan approved by id
+ * (`approve <plan id>`) that the state holds (saved by `apply`, or by `approve --plan FILE`).
+ */
+function planApprovalsByAction(runtime: Runtime): Map<string, Approval[]> {
+  const byAction = new Map<string, Approval[]>();
+  for (const approval of runtime.store.planApprovals()) {
+    const plan = runtime.store.plan(approval.target) as Plan | undefined;
+    for (const action of plan?.actions ?? []) {
+      const list = byAction.get(action.id) ?? [];
+      list.push({ ...approval, target: action.id });
+      byAction.set(action.id, list);
+    }
+  }
+  return byAction;
 }

@@ -25,10 +25,8 @@ export interface Runtime {
   perBackend: Readonly<Record<string, number>>;
   env: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Kept across the passes of one loop (absent for one-shot commands). */
+  /** Kept across the looks of one `reconcile` run (absent for one-shot commands). */
   loop?: LoopState;
-  /** Products whose manifests changed since the loop's last load; undefined when not known. */
-  changedProducts?: string[];
   /** What the passes and actions read the time from. */
   clock: Clock;
 }
@@ -43,9 +41,9 @@ export interface RuntimeOptions {
   readOnly: boolean;
   /** What the passes and actions read the time from; the load validates exceptions' expiry at its now. */
   clock: Clock;
-  /** Reuse this open store (a loop keeps one for all its passes) instead of opening the fleet's. */
+  /** Reuse this open store (a run keeps one for all its loads) instead of opening the fleet's. */
   store?: SqliteStore;
-  /** Kept across the passes of one loop. */
+  /** Kept across the looks of one `reconcile` run. */
   loop?: LoopState;
 }
 
@@ -108,7 +106,6 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     env: options.env,
     logger: options.logger,
     loop: options.loop,
-    changedProducts: loaded.changedProducts,
     clock: options.clock,
   };
 }

@@ -25,6 +25,15 @@ export function listApprovals(db: Database.Database, targets: string[]): Approva
     .all(...targets);
 }
 
+/** Every approval of a whole plan (a 64-hex-digit target), oldest first. */
+export function listPlanApprovals(db: Database.Database): Approval[] {
+  return db
+    .prepare<[], Approval>(
+      'SELECT target, by, reason, at FROM approvals WHERE length(target) = 64 ORDER BY id',
+    )
+    .all();
+}
+
 interface DecisionRow {
   action_id: string;
   product: string;

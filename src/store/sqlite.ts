@@ -3,7 +3,13 @@ import type { Action } from '../actions/action.js';
 import { type AuditInput, insertAudit, listAudit, verifyAuditChain } from './audit.js';
 import { listConditions, replaceConditions } from './conditions.js';
 import { openDatabase, WalSync, writeTransaction } from './connection.js';
-import { insertApproval, insertDecision, listApprovals, listDecisions } from './governance.js';
+import {
+  insertApproval,
+  insertDecision,
+  listApprovals,
+  listDecisions,
+  listPlanApprovals,
+} from './governance.js';
 import {
   type ActionOutcome,
   abandonedOutcome,
@@ -141,6 +147,10 @@ export class SqliteStore implements StateStore {
 
   approvals(targets: string[]): Approval[] {
     return listApprovals(this.#db, targets);
+  }
+
+  planApprovals(): Approval[] {
+    return listPlanApprovals(this.#db);
   }
 
   setConditions(product: string, conditions: Condition[]): void {

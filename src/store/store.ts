@@ -128,6 +128,8 @@ export interface StateStore {
 
   addApproval(approval: Approval): void;
   approvals(targets: string[]): Approval[];
+  /** Approvals of whole plans (by plan id), oldest first. */
+  planApprovals(): Approval[];
 
   setConditions(product: string, conditions: Condition[]): void;
   /** The conditions of many products in one commit. */

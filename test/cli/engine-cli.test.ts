@@ -1,8 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 
 // Each test has a fleet of its own: none depends on what another did.
@@ -72,6 +73,21 @@ describe('the engine commands, run as a user would', () => {
     expect(run.stderr).toMatch(/pass --auto-approve/);
   });
 
+  it('apply on a terminal shows the plan and, unless the answer is yes, writes nothing', async () => {
+    // `script` gives the command a terminal, as a user at a shell has.
+    const run = await execa('script', ['-qec', `node ${CLI} --fleet ${repo.fleetDir} apply`, '/dev/null'], {
+      cwd: repo.root,
+      env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+      input: 'no\n',
+      reject: false,
+    });
+    expect(run.stdout).toMatch(/build\.trigger/);
+    expect(run.stdout).toMatch(/Apply this plan\? Only "yes" is accepted/);
+    expect(run.stdout).toMatch(/Apply cancelled: nothing was done\./);
+    expect(run.exitCode).toBe(1);
+    expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
+  });
+
   it('apply of a saved plan is refused once it is stale, and runs when fresh', async () => {
     const saved = join(repo.root, 'plan.json');
     expect((await cli('plan', '--out', saved)).exitCode).toBe(0);
@@ -91,12 +107,33 @@ describe('the engine commands, run as a user would', () => {
     const reconcile = await cli('reconcile');
     expect(reconcile.exitCode).toBe(0);
     expect(reconcile.stdout).toMatch(/✓ build\.trigger\s+acme\/gated\s+succeeded/);
-    expect(reconcile.stdout).toMatch(/converged after \d+ pass/);
+    expect(reconcile.stdout).toMatch(
+      /^converged: 0 actions left, 0 runnable, 0 blocked \(each product reconciled at most \d+ times?\)$/m,
+    );
     const audit = await cli('audit', '--format', 'json');
     expect(JSON.parse(audit.stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'approval', actor: 'alice' })]),
     );
     expect((await cli('audit', '--verify')).stdout).toMatch(/audit chain intact: \d+ entries/);
+  });
+
+  it('approve of a whole plan counts in reconcile for the actions of the plan file it was given', async () => {
+    const out = join(repo.root, 'plan.json');
+    expect((await cli('plan', '--out', out)).exitCode).toBe(0);
+    const { id } = JSON.parse(readFileSync(out, 'utf8'));
+    const other = '0'.repeat(64);
+    expect((await cli('approve', other, '--plan', out, '--by', 'alice')).stderr).toMatch(
+      /holds plan [0-9a-f]{16}, not 0{16}/,
+    );
+    // Without the plan, the state cannot tell which actions it lists: recorded, with a warning.
+    const bare = await cli('approve', other, '--by', 'alice');
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stderr).toMatch(/the state does not hold plan 0{16}/);
+    const approve = await cli('approve', id, '--plan', out, '--by', 'alice');
+    expect(approve).toMatchObject({ exitCode: 0, stderr: '', stdout: `approved plan ${id} by alice` });
+    const reconcile = await cli('reconcile');
+    expect(reconcile.exitCode).toBe(0);
+    expect(reconcile.stdout).toMatch(/✓ build\.trigger\s+acme\/gated\s+succeeded/);
   });
 
   it('status shows every product Ready once converged', async () => {

@@ -2,14 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcile } from '../../src/engine/reconcile.js';
-import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
-import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 import { mulberry32 } from '../helpers/random.js';
+import { reconcileRepo } from '../helpers/reconcile-repo.js';
 
 const TRIALS = Number(process.env.CODEMONKEYS_CRASH_TRIALS ?? 10);
 const SEED = Number(process.env.CODEMONKEYS_CRASH_SEED ?? 20261126);
@@ -32,7 +30,6 @@ afterAll(() => repo?.cleanup());
 describe('the reconciler killed with SIGKILL at random points', () => {
   it(`restarts and converges, never running an idempotency key twice, audit intact (${TRIALS} seeded trials)`, async () => {
     const random = mulberry32(SEED);
-    const logger = createLogger({ level: 'silent' });
     for (let trial = 0; trial < TRIALS; trial++) {
       for (const name of PRODUCTS)
         await repo.commitToProduct('acme', name, 'README.md', `# ${name} ${trial}\n`);
@@ -45,18 +42,9 @@ describe('the reconciler killed with SIGKILL at random points', () => {
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await child;
-      const result = await reconcile({
-        clock: testClock(),
-        fleet: repo.fleetDir,
-        cwd: repo.root,
-        env: process.env,
-        logger,
-        dryRun: false,
-        once: false,
-        maxPasses: 200,
-      });
+      const result = await reconcileRepo(repo);
       expect(result.converged, `trial ${trial} (killed after ${delay} ms) did not converge`).toBe(true);
-      for (const [product, conditions] of result.last.conditions) {
+      for (const [product, conditions] of result.conditions) {
         expect(
           conditions.find((c) => c.type === 'Ready')?.status,
           `trial ${trial}: ${product} not Ready`,

@@ -92,10 +92,10 @@ describe('the deploy facet, with the real ansible-playbook', () => {
     expect(readFileSync(join(repo.root, 'www/prod/index.html'), 'utf8')).toBe('<h1>one</h1>\n');
     expect(readFileSync(join(repo.root, 'www/prod/.codemonkeys-version'), 'utf8').trim()).toBe('1.0.0');
     // The environment's name reaches the constitution: the frozen one is held, the others go.
-    const held = first.last.plan.actions.find((action) => action.environment === 'prod-eu');
+    const held = first.plan.actions.find((action) => action.environment === 'prod-eu');
     expect(held?.blockedBy).toEqual([{ type: 'denied', rules: ['eu-freeze'], message: 'frozen' }]);
     expect(existsSync(join(repo.root, 'www/prod-eu'))).toBe(false);
-    expect(first.last.conditions.get('acme/site')?.find((c) => c.type === 'Reconciling')?.message).toMatch(
+    expect(first.conditions.get('acme/site')?.find((c) => c.type === 'Reconciling')?.message).toMatch(
       /staging runs 1\.1\.0; prod runs 1\.0\.0; prod-eu: deploy 1\.0\.0 to prod-eu/,
     );
     const store = openStore(join(repo.fleetDir, '.codemonkeys/state.db'), { readonly: true });
@@ -125,7 +125,7 @@ describe('the deploy facet, with the real ansible-playbook', () => {
         once: true,
         maxPasses: 1,
       })
-    ).last.plan;
+    ).plan;
     expect(plan.actions.find((action) => action.kind === 'deploy.apply')?.reason).toMatch(
       /^deploy 1\.0\.0 to staging \(runs 1\.0\.0\): Copy the site on localhost would change$/,
     );
@@ -141,9 +141,7 @@ describe('the deploy facet, with the real ansible-playbook', () => {
     await release(repo, '1.0.0', '<h1>one</h1>\n');
     const result = await run(repo);
     expect(deploys(result.executed)).toEqual([]);
-    const stalled = result.last.conditions
-      .get('acme/site')
-      ?.find((condition) => condition.type === 'Stalled');
+    const stalled = result.conditions.get('acme/site')?.find((condition) => condition.type === 'Stalled');
     expect(stalled?.status).toBe('True');
     expect(stalled?.message).toMatch(
       /staging: the check of 1\.0\.0 failed: Check the variables on localhost: site_src, site_docroot \(an absolute path\)/,

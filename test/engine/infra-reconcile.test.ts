@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PassResult } from '../../src/engine/pass.js';
+import type { ProductResult } from '../../src/engine/product.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
@@ -87,7 +87,7 @@ function run(
     dryRun?: boolean;
     env?: NodeJS.ProcessEnv;
     logger?: Logger;
-    onPass?: (pass: PassResult) => void;
+    onReconciled?: (result: ProductResult) => void;
   } = {},
 ) {
   return reconcile({
@@ -100,7 +100,7 @@ function run(
     once: false,
     maxPasses: 30,
     backoff: () => 300,
-    onPass: options.onPass,
+    onReconciled: options.onReconciled,
   });
 }
 
@@ -114,7 +114,7 @@ function approve(fleet: InfraFleet, target: string, by: string): void {
 }
 
 function condition(result: Awaited<ReturnType<typeof run>>, product: string, type: string) {
-  return result.last.conditions.get(product)?.find((each) => each.type === type);
+  return result.conditions.get(product)?.find((each) => each.type === type);
 }
 
 function kinds(result: Awaited<ReturnType<typeof run>>): string[] {
@@ -146,7 +146,7 @@ describe('the infra facet, reconciled with real tofu', () => {
     const index = join(fleet.workspace('site'), 'site', 'index.html');
 
     const dry = await run(fleet, { dryRun: true });
-    expect(dry.last.plan.actions).toMatchObject([
+    expect(dry.plan.actions).toMatchObject([
       { kind: 'infra.apply', changes: { add: 2, change: 0, destroy: 0 }, blockedBy: [] },
     ]);
     expect(existsSync(join(fleet.fleetDir, '.codemonkeys'))).toBe(false);
@@ -168,17 +168,17 @@ describe('the infra facet, reconciled with real tofu', () => {
     // nothing there.
     const tofuDir = join(fleet.fleetDir, '.codemonkeys', 'tofu');
     const inSync = listing(tofuDir);
-    expect((await run(fleet, { dryRun: true })).last.plan.actions).toEqual([]);
+    expect((await run(fleet, { dryRun: true })).plan.actions).toEqual([]);
     expect(listing(tofuDir)).toEqual(inSync);
     writeFileSync(index, '<h1>defaced</h1>\n');
     const defaced = listing(tofuDir);
     const seen = await run(fleet, { dryRun: true });
-    expect(seen.last.plan.actions).toMatchObject([{ kind: 'infra.apply', changes: { add: 1, destroy: 0 } }]);
+    expect(seen.plan.actions).toMatchObject([{ kind: 'infra.apply', changes: { add: 1, destroy: 0 } }]);
     expect(listing(tofuDir)).toEqual(defaced);
 
     const healed = await run(fleet, {
-      onPass: (pass) => {
-        const [action] = pass.plan.actions;
+      onReconciled: (product) => {
+        const [action] = product.actions;
         if (action) expect(action.reason).toContain('changed outside tofu: local_file.index');
       },
     });
@@ -194,8 +194,8 @@ describe('the infra facet, reconciled with real tofu', () => {
     );
     const healedListing = listing(tofuDir);
     const changed = await run(fleet, { dryRun: true });
-    expect(changed.last.plan.actions).toMatchObject([{ changes: { add: 1, change: 0, destroy: 1 } }]);
-    expect(changed.last.plan.actions[0]?.reason).toContain('(replace local_file.index)');
+    expect(changed.plan.actions).toMatchObject([{ changes: { add: 1, change: 0, destroy: 1 } }]);
+    expect(changed.plan.actions[0]?.reason).toContain('(replace local_file.index)');
     expect(listing(tofuDir)).toEqual(healedListing);
   }, 60_000);
 
@@ -207,7 +207,7 @@ describe('the infra facet, reconciled with real tofu', () => {
     const held = await run(fleet);
     expect(held.converged).toBe(true);
     expect(held.executed).toEqual([]);
-    const [action] = held.last.plan.actions;
+    const [action] = held.plan.actions;
     expect(action?.verdict).toMatchObject({
       effect: 'require-approval',
       rules: ['spec:infra.drift'],
@@ -221,7 +221,7 @@ describe('the infra facet, reconciled with real tofu', () => {
 
     // Another pass plans again (a new plan file) and still shows the same action to approve.
     const again = await run(fleet);
-    expect(again.last.plan.actions[0]?.id).toBe(action?.id);
+    expect(again.plan.actions[0]?.id).toBe(action?.id);
 
     approve(fleet, action?.id ?? '', 'alice');
     const applied = await run(fleet);
@@ -239,7 +239,7 @@ describe('the infra facet, reconciled with real tofu', () => {
     fleet.module('pair', { 'main.tf': dataModule(['a']) });
     const held = await run(fleet);
     expect(held.executed).toEqual([]);
-    const [action] = held.last.plan.actions;
+    const [action] = held.plan.actions;
     expect(action).toMatchObject({
       kind: 'infra.apply',
       changeClass: 'destroy',
@@ -281,22 +281,22 @@ describe('the infra facet, reconciled with real tofu', () => {
     for (let tries = 0; !existsSync(lockInfo) && tries < 400; tries += 1) await sleep(25);
     expect(existsSync(lockInfo)).toBe(true);
     const release = setTimeout(() => holder.stdin?.end(), 2_000);
-    const passes: PassResult[] = [];
+    const passes: ProductResult[] = [];
     let result: Awaited<ReturnType<typeof run>>;
     try {
-      result = await run(fleet, { onPass: (pass) => passes.push(pass) });
+      result = await run(fleet, { onReconciled: (product) => passes.push(product) });
     } finally {
       clearTimeout(release);
       holder.stdin?.end();
     }
     expect((await holder).exitCode).toBe(0);
     expect(passes[0]?.executed).toEqual([]);
-    expect(passes[0]?.plan.products[0]?.facets.infra).toMatchObject({
+    expect(passes[0]?.status.facets.infra).toMatchObject({
       state: 'error',
       reason: 'TofuStateLocked',
       next: 'waiting',
     });
-    expect(passes[0]?.conditions.get('acme/value')).toEqual(
+    expect(passes[0]?.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'Reconciling', status: 'True', reason: 'TofuStateLocked' }),
         expect.objectContaining({ type: 'Stalled', status: 'False' }),

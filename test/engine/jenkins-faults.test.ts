@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { PassResult } from '../../src/engine/pass.js';
+import type { ProductResult } from '../../src/engine/product.js';
+import type { ReconcileResult } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import type { AuditEntry, Condition, JournalEntry } from '../../src/store/store.js';
@@ -59,8 +60,9 @@ function buildsByCommit(folder: string): Record<string, string[]> {
   return byCommit;
 }
 
-function condition(pass: PassResult, type: Condition['type']): Condition | undefined {
-  return pass.conditions.get('acme/widget')?.find((each) => each.type === type);
+function condition(of: ProductResult | ReconcileResult, type: Condition['type']): Condition | undefined {
+  const conditions = 'product' in of ? of.conditions : of.conditions.get('acme/widget');
+  return conditions?.find((each) => each.type === type);
 }
 
 /** What the state database says after the loop: the journal and the audit log of acme/widget. */
@@ -85,11 +87,13 @@ describe('a reconcile against a Jenkins that struggles', () => {
     const repo = await fleet('limited');
     jenkins.resetRequestLog();
     jenkins.failNext(2, 429, { ...BUILD_POST, retryAfterSeconds: 1 });
-    const passes: PassResult[] = [];
-    const result = await reconcileJenkinsFleet(repo, TOKEN, { onPass: (pass) => passes.push(pass) });
+    const passes: ProductResult[] = [];
+    const result = await reconcileJenkinsFleet(repo, TOKEN, {
+      onReconciled: (product) => passes.push(product),
+    });
 
     expect(result.converged).toBe(true);
-    expect(condition(result.last, 'Ready')?.status).toBe('True');
+    expect(condition(result, 'Ready')?.status).toBe('True');
     const triggers = result.executed.filter((action) => action.kind === 'build.trigger');
     expect(triggers.map((action) => action.outcome)).toEqual(['failed', 'failed', 'succeeded']);
     expect(triggers[0]?.detail).toMatch(/rate-limiting starting a build \(HTTP 429\)/);
@@ -128,13 +132,16 @@ describe('a reconcile against a Jenkins that struggles', () => {
     jenkins.failNext(2, 503);
     jenkins.failNext(2, 503, BUILD_POST);
     const { attempts, backoff } = fastBackoff();
-    const passes: PassResult[] = [];
-    const result = await reconcileJenkinsFleet(repo, TOKEN, { backoff, onPass: (pass) => passes.push(pass) });
+    const passes: ProductResult[] = [];
+    const result = await reconcileJenkinsFleet(repo, TOKEN, {
+      backoff,
+      onReconciled: (product) => passes.push(product),
+    });
 
     expect(result.converged).toBe(true);
-    expect(condition(result.last, 'Ready')?.status).toBe('True');
+    expect(condition(result, 'Ready')?.status).toBe('True');
     // Two observations failed: nothing was planned, and the loop retried with growing delays.
-    expect(passes[0]?.plan.products[0]?.facets.build).toMatchObject({ state: 'error', next: 'transient' });
+    expect(passes[0]?.status.facets.build).toMatchObject({ state: 'error', next: 'transient' });
     // Then the build request failed twice and the executor backed off after attempts 1 and 2.
     expect(attempts).toEqual([1, 2, 1, 2]);
     const triggers = result.executed.filter((action) => action.kind === 'build.trigger');
@@ -149,13 +156,13 @@ describe('a reconcile against a Jenkins that struggles', () => {
   it('rides out Jenkins going down mid-reconcile: nothing stalls, and each commit builds once', async () => {
     const repo = await fleet('outage', 1);
     const { backoff } = fastBackoff();
-    const passes: PassResult[] = [];
+    const passes: ProductResult[] = [];
     let second = '';
     const outage = { began: 0, ended: 0 };
     const result = await reconcileJenkinsFleet(repo, TOKEN, {
       backoff,
-      onPass: (pass) => {
-        passes.push(pass);
+      onReconciled: (product) => {
+        passes.push(product);
         // Right after the first build is queued, Jenkins goes away; a new commit lands meanwhile.
         if (passes.length !== 1) return;
         outage.began = Date.now();
@@ -172,10 +179,8 @@ describe('a reconcile against a Jenkins that struggles', () => {
 
     expect(result.converged).toBe(true);
     expect(outage.ended).toBeGreaterThan(outage.began);
-    expect(condition(result.last, 'Ready')?.status).toBe('True');
-    const down = passes.filter(
-      (pass) => pass.plan.products[0]?.facets.build?.reason === 'JenkinsUnavailable',
-    );
+    expect(condition(result, 'Ready')?.status).toBe('True');
+    const down = passes.filter((pass) => pass.status.facets.build?.reason === 'JenkinsUnavailable');
     expect(down.length).toBeGreaterThan(0);
     expect(passes.every((pass) => condition(pass, 'Stalled')?.status !== 'True')).toBe(true);
     const { journal } = state(repo);
@@ -209,7 +214,7 @@ describe('a reconcile against a Jenkins that struggles', () => {
     const result = await reconcileJenkinsFleet(repo, revoked, { logger, backoff: fastBackoff().backoff });
 
     expect(result.converged).toBe(true);
-    const stalled = condition(result.last, 'Stalled');
+    const stalled = condition(result, 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'JenkinsUnauthorized' });
     expect(stalled?.message).toContain(
       `check user ${DEFAULT_JENKINS_USER.name} and the API token in environment variable ${JENKINS_TOKEN_VARIABLE}`,

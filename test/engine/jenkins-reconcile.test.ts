@@ -42,7 +42,7 @@ describe('reconciling products that build on Jenkins', () => {
     const result = await run(repo, DEFAULT_JENKINS_USER.apiToken);
     expect(result.converged).toBe(true);
     expect(builds(result.executed)).toEqual(['build.configure succeeded', 'build.trigger succeeded']);
-    expect(result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
+    expect(result.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'True',
     });
     const job = jenkins.jobs().find((item) => item.fullName === `fleet-${repos.length}/acme/widget`);
@@ -82,7 +82,7 @@ describe('reconciling products that build on Jenkins', () => {
     });
     repos.push(repo);
     const result = await run(repo, DEFAULT_JENKINS_USER.apiToken);
-    const stalled = result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
+    const stalled = result.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'BuildFailed' });
     expect(stalled?.message).toMatch(/failed: step 2 `echo 2 tests failed; exit 3` exited 3\n/);
     expect(stalled?.message).toContain('2 tests failed');
@@ -92,7 +92,7 @@ describe('reconciling products that build on Jenkins', () => {
   it('stalls the product, naming the user and the token variable, when Jenkins refuses the token', async () => {
     const repo = await jenkinsFleet();
     const result = await run(repo, 'wrong-token-value');
-    const stalled = result.last.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
+    const stalled = result.conditions.get('acme/widget')?.find((c) => c.type === 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'JenkinsUnauthorized' });
     expect(stalled?.message).toMatch(
       /check user codemonkeys and the API token in environment variable TEST_JENKINS_TOKEN/,
@@ -156,7 +156,7 @@ describe('Jenkins build notifications', () => {
       );
       expect(await reconcileOnJenkinsNotification(started, options)).toBeUndefined();
       const pass = await reconcileOnJenkinsNotification(finalized[0], options);
-      expect(pass?.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
+      expect(pass?.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')).toMatchObject({
         status: 'True',
       });
     } finally {

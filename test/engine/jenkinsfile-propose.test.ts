@@ -47,7 +47,7 @@ describe('the Jenkinsfile a product repo keeps', () => {
     const main = await git(bare(repo), 'rev-parse', 'main');
     expect(await git(bare(repo), 'rev-parse', `${BRANCH}^`)).toBe(main);
     expect(`${await git(bare(repo), 'show', `${BRANCH}:Jenkinsfile`)}\n`).toBe(await generated(repo));
-    expect(first.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')?.message).toMatch(
+    expect(first.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')?.message).toMatch(
       /the generated Jenkinsfile waits on branch codemonkeys\/jenkinsfile for review/,
     );
 
@@ -61,7 +61,7 @@ describe('the Jenkinsfile a product repo keeps', () => {
     const merged = await run(repo);
     expect(kinds(merged.executed)).toEqual([]);
     expect(merged.converged).toBe(true);
-    expect(merged.last.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')?.message).not.toMatch(
+    expect(merged.conditions.get('acme/widget')?.find((c) => c.type === 'Ready')?.message).not.toMatch(
       /Jenkinsfile/,
     );
   });
@@ -69,7 +69,7 @@ describe('the Jenkinsfile a product repo keeps', () => {
   it('shows a committed Jenkinsfile that drifted as a proposal with its diff in the plan', async () => {
     const repo = await jenkinsFleet();
     await repo.commitToProduct('acme', 'widget', 'Jenkinsfile', 'pipeline { agent any }\n');
-    const plan = (await run(repo, { dryRun: true })).last.plan;
+    const plan = (await run(repo, { dryRun: true })).plan;
     const action = plan.actions.find((each) => each.kind === 'jenkinsfile.propose');
     expect(action?.reason).toMatch(
       /^the Jenkinsfile on main differs from the one its spec gives \(\+\d+ −1 lines\)/,
@@ -86,7 +86,7 @@ describe('the Jenkinsfile a product repo keeps', () => {
     const repo = await jenkinsFleet(constitution);
     const result = await run(repo);
     expect(kinds(result.executed)).toEqual([]);
-    const action = result.last.plan.actions.find((each) => each.kind === 'jenkinsfile.propose');
+    const action = result.plan.actions.find((each) => each.kind === 'jenkinsfile.propose');
     expect(action?.verdict).toMatchObject({ effect: 'deny', rules: ['no-jenkinsfile-branches'] });
     expect(await git(bare(repo), 'branch', '--list', BRANCH)).toBe('');
     // The build itself is not held up by the denied proposal.

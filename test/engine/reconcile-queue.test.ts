@@ -1,12 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { gateProductEarly } from '../../src/engine/early.js';
-import { openRuntime } from '../../src/engine/runtime.js';
-import type { ProductObservation } from '../../src/facets/facet.js';
-import { createLogger } from '../../src/log/logger.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
-import { testClock } from '../helpers/clock.js';
 import type { FleetRepo, ProductRepoDef } from '../helpers/fleet-repo.js';
 import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
@@ -19,7 +14,7 @@ useEmulatedJenkins(repos, (started) => {
 
 /** A Jenkins fleet of these products in a top folder of its own, `concurrency` actions at once. */
 async function fleetOf(products: ProductRepoDef[], concurrency: number, constitution?: string) {
-  const folder = `stream-${++fleets}`;
+  const folder = `queue-${++fleets}`;
   const repo = await createJenkinsFleet(jenkins, { folder, products, constitution });
   repos.push(repo);
   const path = join(repo.fleetDir, 'fleet.yaml');
@@ -42,10 +37,9 @@ const product = (index: number, extra?: string): ProductRepoDef => ({
   extra,
 });
 
-describe('a loop pass acts on each product as soon as it is observed', () => {
-  it('starts building the first products before the last ones are observed, and builds each once', async () => {
-    // One org each: a pass that looks at many products of one org reads its folder at once, and
-    // here each product's own look is what shows when it was observed.
+describe('reconcile: a queue of products, each reconciled on its own', () => {
+  it('builds the first products before the last ones are looked at, and each once', async () => {
+    // One org each, one product at a time: each product's own look shows when it was observed.
     const { repo, folder } = await fleetOf(
       Array.from({ length: 32 }, (_, index) => ({ ...product(index), org: `o${index}` })),
       1,
@@ -73,100 +67,50 @@ describe('a loop pass acts on each product as soon as it is observed', () => {
     const { repo } = await fleetOf([product(0), product(1, '  dependsOn: [acme/p0]\n')], 2);
     const first = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, { maxPasses: 1 });
     expect(first.executed.filter((action) => action.product === 'acme/p1')).toEqual([]);
-    const waiting = first.last.plan.actions.find((action) => action.product === 'acme/p1');
+    const waiting = first.plan.actions.find((action) => action.product === 'acme/p1');
     expect(waiting?.blockedBy).toContainEqual({ type: 'dependency-not-ready', products: ['acme/p0'] });
-    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken);
+    const looked: { product: string; ready: boolean; built: boolean }[] = [];
+    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, {
+      onReconciled: (each) =>
+        looked.push({
+          product: each.product,
+          ready: each.ready,
+          built: each.executed.some((action) => action.kind === 'build.trigger'),
+        }),
+    });
     expect(result.converged).toBe(true);
     const order = result.executed.map((action) => `${action.product} ${action.kind} ${action.outcome}`);
     expect(order).toContain('acme/p1 build.trigger succeeded');
-    expect(result.last.plan.products.map((status) => status.facets.build?.state)).toEqual(['ready', 'ready']);
+    expect(result.plan.products.map((status) => status.facets.build?.state)).toEqual(['ready', 'ready']);
+    // p0 is looked at first; p1 is built only after a look found p0 Ready.
+    expect(looked[0]?.product).toBe('acme/p0');
+    const p0Ready = looked.findIndex((each) => each.product === 'acme/p0' && each.ready);
+    const p1Built = looked.findIndex((each) => each.product === 'acme/p1' && each.built);
+    expect(p0Ready).toBeGreaterThanOrEqual(0);
+    expect(p1Built).toBeGreaterThan(p0Ready);
   });
 });
 
-describe('a loop waiting on builds', () => {
-  it('looks again only at what runs, and at everything once before calling the fleet converged', async () => {
+describe('reconcile while builds run', () => {
+  it('looks again only at the products whose builds run, each as often as it asks', async () => {
     const slow = { ...product(0), steps: ['sleep 2'] };
     const { repo, folder } = await fleetOf([slow, product(1), product(2)], 2);
     jenkins.resetRequestLog();
-    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken);
+    const looks = new Map<string, number>();
+    const result = await reconcileJenkinsFleet(repo, DEFAULT_JENKINS_USER.apiToken, {
+      onReconciled: (each, count) => looks.set(each.product, count),
+    });
     expect(result.converged).toBe(true);
     const gets = (path: string) =>
       jenkins.requests.filter((request) => request.method === 'GET' && request.path === path).length;
-    // A pass that looks at two or more of the org's three products reads the org folder at once.
+    // The first looks at the org's three products read its folder once; every later look reads its own job.
     const folderReads = gets(`/job/${folder}/job/acme/api/json`);
-    const looks = (name: string) => gets(`/job/${folder}/job/acme/job/${name}/api/json`) + folderReads;
-    // p0 is looked at every pass (its trigger does not look again); p1 and p2 once their builds were seen done, and in the last pass.
-    expect(result.passes).toBeGreaterThan(4);
-    expect(looks('p0')).toBe(result.passes);
-    expect(looks('p1')).toBeLessThan(looks('p0') - 1);
-    expect(looks('p2')).toBeLessThan(looks('p0') - 1);
-    // The last pass looked at everything, in one read of the folder.
-    const last = jenkins.requests.at(-1);
-    expect(last?.method).toBe('GET');
-    expect(last?.path).toBe(`/job/${folder}/job/acme/api/json`);
-  });
-});
-
-describe('gateProductEarly', () => {
-  const missing: ProductObservation = {
-    product: 'acme/p0',
-    facets: {
-      build: {
-        ok: true,
-        observedAt: new Date(0).toISOString(),
-        value: {
-          ci: 'jenkins',
-          repoUrl: '/r',
-          branch: 'main',
-          head: 'a'.repeat(40),
-          build: null,
-          job: 'missing',
-        },
-      },
-    },
-  };
-
-  async function gated(products: ProductRepoDef[], constitution?: string) {
-    const { repo } = await fleetOf(products, 2, constitution);
-    const runtime = await openRuntime({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: { ...process.env, CODEMONKEYS_STATE: join(repo.root, 'early.db') },
-      logger: createLogger({ level: 'silent' }),
-      readOnly: false,
-      clock: testClock(),
-    });
-    stores.push(runtime.store);
-    return (id: string) =>
-      gateProductEarly(
-        runtime,
-        runtime.fleet.products.get(id) as never,
-        { ...missing, product: id },
-        new Date(),
-      );
-  }
-  const stores: { close(): void }[] = [];
-  afterEach(() => {
-    for (const store of stores.splice(0)) store.close();
-  });
-
-  it('gates a product on its own observation, and holds back what the constitution does not let through', async () => {
-    const early = await gated(
-      [product(0)],
-      `apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: rules }\nspec:\n  defaultEffect: allow\n  rules:\n    - { id: ask-first, match: { actions: ["build.trigger"] }, effect: require-approval, approvers: [carol] }\n`,
-    );
-    const actions = early('acme/p0');
-    expect(
-      actions.map((action) => [action.kind, action.verdict.effect, action.blockedBy.map((b) => b.type)]),
-    ).toEqual([
-      ['build.configure', 'allow', []],
-      ['build.trigger', 'require-approval', ['awaiting-approval', 'waiting-on']],
-    ]);
-  });
-
-  it('leaves a product that depends on another to the whole plan', async () => {
-    const early = await gated([product(0), product(1, '  dependsOn: [acme/p0]\n')]);
-    expect(early('acme/p1')).toEqual([]);
-    expect(early('acme/p0').length).toBeGreaterThan(0);
+    expect(folderReads).toBe(1);
+    for (const name of ['p0', 'p1', 'p2'])
+      expect(gets(`/job/${folder}/job/acme/job/${name}/api/json`) + 1).toBe(looks.get(`acme/${name}`));
+    // p0's build takes longest: it is looked at most; the others stop once theirs are seen done.
+    expect(result.passes).toBe(looks.get('acme/p0'));
+    expect(looks.get('acme/p1')).toBeLessThan(result.passes);
+    expect(looks.get('acme/p2')).toBeLessThan(result.passes);
   });
 });

@@ -2,13 +2,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS } from '../../src/engine/lease.js';
-import { computePlan, reconcilePass, StalePlanError } from '../../src/engine/pass.js';
 import { reconcile } from '../../src/engine/reconcile.js';
-import { InvalidFleetError, openRuntime } from '../../src/engine/runtime.js';
+import { InvalidFleetError } from '../../src/engine/runtime.js';
+import { applyPlan, computePlan, StalePlanError } from '../../src/engine/whole-plan.js';
 import { createLogger } from '../../src/log/logger.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { TEST_NOW as NOW, testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { repoRuntime } from '../helpers/reconcile-repo.js';
 
 const logger = createLogger({ level: 'silent' });
 const repos: FleetRepo[] = [];
@@ -24,16 +25,7 @@ async function fleet(...args: Parameters<typeof createFleetRepo>): Promise<Fleet
 }
 
 /** The fleet's runtime with its state opened read-only, as `plan` opens it. */
-function readOnlyRuntime(repo: FleetRepo) {
-  return openRuntime({
-    clock: testClock(),
-    fleet: repo.fleetDir,
-    cwd: repo.root,
-    env: process.env,
-    logger,
-    readOnly: true,
-  });
-}
+const readOnlyRuntime = (repo: FleetRepo) => repoRuntime(repo, true);
 
 function run(repo: FleetRepo, options: { dryRun?: boolean; once?: boolean } = {}) {
   return reconcile({
@@ -61,7 +53,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     expect(
       first.executed.map((action) => `${action.kind} ${action.product} ${action.outcome}`).sort(),
     ).toEqual(['build.trigger acme/app succeeded', 'build.trigger acme/lib succeeded']);
-    for (const conditions of first.last.conditions.values()) {
+    for (const conditions of first.conditions.values()) {
       expect(conditions.find((condition) => condition.type === 'Ready')).toMatchObject({
         status: 'True',
         reason: 'Reconciled',
@@ -76,7 +68,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     const constitution =
       'apiVersion: codemonkeys.dev/v1\nkind: Constitution\nmetadata: { name: r }\nspec:\n  rules:\n    - { id: ask, match: { products: [acme/lib] }, effect: require-approval }\n';
     const repo = await fleet([{ org: 'acme', name: 'lib' }], constitution);
-    for (let index = 0; index < 3; index++) expect((await run(repo)).last.plan.summary.blocked).toBe(1);
+    for (let index = 0; index < 3; index++) expect((await run(repo)).plan.summary.blocked).toBe(1);
     const runtime = await readOnlyRuntime(repo);
     try {
       expect(
@@ -95,7 +87,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     await repo.commitFleet('add lib2 (its repo does not exist)');
     const runtime = await readOnlyRuntime(repo);
     try {
-      const { plan } = await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() });
+      const { plan } = await computePlan({ runtime, dryRun: true, now: new Date() });
       expect(plan.actions.map((action) => action.idempotencyKey)).toEqual([`build.trigger:acme/lib@${head}`]);
       expect(plan.products.find((product) => product.product === 'acme/lib2')?.facets.build).toMatchObject({
         state: 'error',
@@ -109,10 +101,10 @@ describe('reconcile over real git repositories and SQLite', () => {
   it('a dry run writes nothing at all', async () => {
     const repo = await fleet(TWO);
     const result = await run(repo, { dryRun: true });
-    expect(result.last.plan.dryRun).toBe(true);
+    expect(result.plan.dryRun).toBe(true);
     expect(result.executed).toEqual([]);
     // acme/app waits for acme/lib to be Ready: only lib's build could run now.
-    expect(result.last.plan.summary.runnable).toBe(1);
+    expect(result.plan.summary.runnable).toBe(1);
     expect(existsSync(join(repo.fleetDir, '.codemonkeys'))).toBe(false);
   });
 
@@ -130,8 +122,8 @@ describe('reconcile over real git repositories and SQLite', () => {
     const repo = await fleet([{ org: 'acme', name: 'lib', extra: '  suspend: true\n' }]);
     const result = await run(repo);
     expect(result.executed).toEqual([]);
-    expect(result.last.plan.actions[0]?.blockedBy).toEqual([{ type: 'suspended' }]);
-    expect(result.last.conditions.get('acme/lib')?.find((c) => c.type === 'Ready')).toMatchObject({
+    expect(result.plan.actions[0]?.blockedBy).toEqual([{ type: 'suspended' }]);
+    expect(result.conditions.get('acme/lib')?.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'False',
       reason: 'Suspended',
     });
@@ -143,7 +135,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     ]);
     const result = await run(repo);
     expect(result.converged).toBe(true);
-    const stalled = result.last.conditions.get('acme/lib')?.find((c) => c.type === 'Stalled');
+    const stalled = result.conditions.get('acme/lib')?.find((c) => c.type === 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'BuildFailed' });
     expect(stalled?.message).toMatch(/failed: step 2 `echo "2 tests failed" >&2; exit 3` exited 3/);
     expect(stalled?.message).toMatch(/2 tests failed/);
@@ -151,30 +143,17 @@ describe('reconcile over real git repositories and SQLite', () => {
 
   it('refuses a saved plan that has gone stale', async () => {
     const repo = await fleet(TWO);
-    const runtime = await openRuntime({
-      clock: testClock(),
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger,
-      readOnly: false,
-    });
+    const runtime = await repoRuntime(repo, false);
     runtime.store.acquireLease('t', LEASE_TTL_MS, NOW);
     try {
-      const saved = (await computePlan({ runtime, runId: 't', dryRun: true, now: NOW })).plan;
+      const saved = (await computePlan({ runtime, dryRun: true, now: NOW })).plan;
       await repo.commitToProduct('acme', 'app', 'README.md', '# app 2\n');
       await expect(
-        reconcilePass({ runtime, runId: 't', dryRun: false, expectPlanId: saved.id, now: NOW }),
+        applyPlan({ runtime, runId: 't', expectPlanId: saved.id, now: NOW }),
       ).rejects.toBeInstanceOf(StalePlanError);
       expect(runtime.store.journal({})).toEqual([]);
-      const fresh = (await computePlan({ runtime, runId: 't', dryRun: true, now: NOW })).plan;
-      const applied = await reconcilePass({
-        runtime,
-        runId: 't',
-        dryRun: false,
-        expectPlanId: fresh.id,
-        now: NOW,
-      });
+      const fresh = (await computePlan({ runtime, dryRun: true, now: NOW })).plan;
+      const applied = await applyPlan({ runtime, runId: 't', expectPlanId: fresh.id, now: NOW });
       // One pass: lib's build; app's waits for lib to be Ready at its head.
       expect(applied.executed.map((action) => `${action.product} ${action.outcome}`)).toEqual([
         'acme/lib succeeded',
@@ -194,9 +173,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     );
     await repo.commitFleet('remove app');
     const result = await run(repo);
-    expect(result.last.plan.orphans).toEqual([
-      expect.objectContaining({ product: 'acme/app', prune: false }),
-    ]);
+    expect(result.plan.orphans).toEqual([expect.objectContaining({ product: 'acme/app', prune: false })]);
     expect(result.executed).toEqual([]);
   });
 
@@ -216,7 +193,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     ]);
     expect(existsSync(builds)).toBe(false);
     const after = await run(repo);
-    expect(after.last.plan.orphans).toEqual([]);
+    expect(after.plan.orphans).toEqual([]);
     expect(after.executed).toEqual([]);
   });
 
@@ -228,14 +205,13 @@ describe('reconcile over real git repositories and SQLite', () => {
     try {
       const cached = await computePlan({
         runtime,
-        runId: 't',
         dryRun: true,
         cachedObservations: true,
         now: new Date(),
       });
       expect(cached.plan.actions).toEqual([]);
       expect(cached.plan.products.map((product) => product.facets.build?.state)).toEqual(['ready', 'ready']);
-      const live = await computePlan({ runtime, runId: 't', dryRun: true, now: new Date() });
+      const live = await computePlan({ runtime, dryRun: true, now: new Date() });
       expect(live.plan.products.map((product) => product.facets.build?.reason)).toEqual([
         'RepoUnreachable',
         'RepoUnreachable',

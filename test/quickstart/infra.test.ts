@@ -50,7 +50,7 @@ function run(product: string) {
 }
 
 function infraStatus(result: Awaited<ReturnType<typeof run>>, product: string) {
-  return result.last.plan.products.find((each) => each.product === product)?.facets.infra;
+  return result.plan.products.find((each) => each.product === product)?.facets.infra;
 }
 
 describe('the quickstart infrastructure', () => {
@@ -66,7 +66,7 @@ describe('the quickstart infrastructure', () => {
 
   it("holds globex/ledger's storage, from the module in its own repo, for carol (drift: propose)", async () => {
     const held = await run('globex/ledger');
-    const action = held.last.plan.actions.find((each) => each.kind === 'infra.apply');
+    const action = held.plan.actions.find((each) => each.kind === 'infra.apply');
     expect(action).toMatchObject({
       changes: { add: 2, change: 0, destroy: 0 },
       verdict: { effect: 'require-approval', rules: ['spec:infra.drift'], approvers: ['carol'] },

@@ -82,7 +82,7 @@ describe('a changed build spec on the local runner', () => {
     expect(triggered((await run(repo)).executed)).toEqual(['build.trigger acme/lib succeeded']);
     await changeBuild(repo, { steps: ['test -f README.md', 'echo second step'], timeout: '1m' });
     const planned = await run(repo, { dryRun: true });
-    expect(planned.last.plan.actions.map((action) => action.reason)).toEqual([
+    expect(planned.plan.actions.map((action) => action.reason)).toEqual([
       `the build spec changed since main@${await shortHead(repo)} was built (steps)`,
     ]);
     const rebuilt = await run(repo);
@@ -105,7 +105,7 @@ describe('a changed build spec on the local runner', () => {
     const env = { GREETING: 'hello', TOKEN: { env: 'LIB_TEST_TOKEN' } };
     await changeBuild(repo, { steps, timeout: '1m', env });
     const planned = await run(repo, { dryRun: true, env: secret('lib-secret-value-1') });
-    expect(planned.last.plan.actions.map((action) => action.reason)).toEqual([
+    expect(planned.plan.actions.map((action) => action.reason)).toEqual([
       `the build spec changed since main@${await shortHead(repo)} was built (env)`,
     ]);
     const rebuilt = await run(repo, { env: secret('lib-secret-value-1') });
