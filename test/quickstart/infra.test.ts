@@ -1,43 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { createLogger } from '../../src/log/logger.js';
-import { seedExampleRepos } from '../../src/quickstart/seed.js';
 import { openStore } from '../../src/store/sqlite.js';
-import { requireMirror } from '../backends/tofu/fixtures.js';
 import { clockFrom, SATURDAY_NOON_BERLIN } from '../helpers/clock.js';
+import { useQuickstartCopy } from './fixture.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../examples/quickstart/', import.meta.url));
 const logger = createLogger({ level: 'silent' });
-
-let fleet: string;
-let cache: string;
-
-beforeAll(async () => {
-  requireMirror();
-  fleet = await mkdtemp(join(tmpdir(), 'cm-quickstart-infra-'));
-  cache = await mkdtemp(join(tmpdir(), 'cm-quickstart-cache-'));
-  await cp(EXAMPLE, fleet, {
-    recursive: true,
-    filter: (source) => !/^\.(repos|codemonkeys)($|[\\/])/.test(relative(EXAMPLE, source)),
-  });
-  await seedExampleRepos(fleet);
-}, 60_000);
-
-afterAll(async () => {
-  await rm(fleet, { recursive: true, force: true });
-  await rm(cache, { recursive: true, force: true });
-});
+const paths = useQuickstartCopy('infra');
 
 function run(product: string) {
   return reconcile({
-    fleet,
-    cwd: fleet,
-    env: { ...process.env, CODEMONKEYS_CACHE_DIR: cache },
+    fleet: paths.fleet,
+    cwd: paths.fleet,
+    env: { ...process.env, CODEMONKEYS_CACHE_DIR: paths.cache },
     logger,
     dryRun: false,
     once: false,
@@ -60,7 +37,16 @@ describe('the quickstart infrastructure', () => {
       expect.objectContaining({ kind: 'infra.apply', product: 'acme/widget', outcome: 'succeeded' }),
     );
     expect(infraStatus(result, 'acme/widget')).toMatchObject({ state: 'ready', reason: 'InSync' });
-    const page = join(fleet, '.codemonkeys', 'tofu', 'workspaces', 'acme', 'widget', 'site', 'index.html');
+    const page = join(
+      paths.fleet,
+      '.codemonkeys',
+      'tofu',
+      'workspaces',
+      'acme',
+      'widget',
+      'site',
+      'index.html',
+    );
     expect(readFileSync(page, 'utf8')).toContain('<p>Status badges for every build.</p>');
   }, 60_000);
 
@@ -71,10 +57,18 @@ describe('the quickstart infrastructure', () => {
       changes: { add: 2, change: 0, destroy: 0 },
       verdict: { effect: 'require-approval', rules: ['spec:infra.drift'], approvers: ['carol'] },
     });
-    const state = join(fleet, '.codemonkeys', 'tofu', 'workspaces', 'globex', 'ledger', 'terraform.tfstate');
+    const state = join(
+      paths.fleet,
+      '.codemonkeys',
+      'tofu',
+      'workspaces',
+      'globex',
+      'ledger',
+      'terraform.tfstate',
+    );
     expect(existsSync(state)).toBe(false);
 
-    const store = openStore(join(fleet, '.codemonkeys', 'state.db'));
+    const store = openStore(join(paths.fleet, '.codemonkeys', 'state.db'));
     try {
       store.addApproval({
         target: action?.id ?? '',

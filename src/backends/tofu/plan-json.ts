@@ -47,9 +47,11 @@ interface RawChange {
  * (https://opentofu.org/docs/internals/json-format/#plan-representation): `resource_changes[]`
  * and `resource_drift[]` with `change.actions`, `output_changes{}`. Lenient: unknown fields are
  * ignored, missing lists count as empty; only a different major `format_version` is refused, as
- * the format's own rules ask.
+ * the format's own rules ask. `workdirs`: the working directory the plan was made in (as given and
+ * as the system resolves it): a value naming it (a module's `abspath(path.root)`) counts as the
+ * same wherever that directory is, so a dry run's scratch copy gives the real directory's fingerprint.
  */
-export function readPlanJson(text: string): ReadPlan {
+export function readPlanJson(text: string, workdirs: readonly string[] = []): ReadPlan {
   const plan = parsePlan(text);
   const changes = asArray<RawChange>(plan.resource_changes);
   const resources = sortByAddress(changes.flatMap(toResourceChange));
@@ -61,7 +63,7 @@ export function readPlanJson(text: string): ReadPlan {
     resources,
     drift,
   };
-  return { summary, fingerprint: fingerprintOf(changes, outputChanges) };
+  return { summary, fingerprint: fingerprintOf(changes, outputChanges, workdirs) };
 }
 
 function parsePlan(text: string): Record<string, unknown> {
@@ -120,7 +122,11 @@ function countActions(
   return counts;
 }
 
-function fingerprintOf(changes: readonly RawChange[], outputs: Record<string, unknown>): string {
+function fingerprintOf(
+  changes: readonly RawChange[],
+  outputs: Record<string, unknown>,
+  workdirs: readonly string[],
+): string {
   const material = {
     resources: changes.map((raw) => ({
       address: raw.address ?? null,
@@ -139,7 +145,13 @@ function fingerprintOf(changes: readonly RawChange[], outputs: Record<string, un
       }),
     ),
   };
-  return `sha256:${createHash('sha256').update(canonicalJson(material)).digest('hex')}`;
+  let text = canonicalJson(material);
+  // Longest first: a directory given through a symlink may contain the resolved one.
+  for (const dir of [...new Set(workdirs)]
+    .filter((each) => each.length > 1)
+    .sort((a, b) => b.length - a.length))
+    text = text.split(JSON.stringify(dir).slice(1, -1)).join('<working directory>');
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 function actionsOf(value: unknown): string[] {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -183,7 +183,7 @@ export class TofuRunner {
     const changed = planned.exitCode === 2;
     const shown = await this.#run(tofu, workspace, paths, env, 'plain', ['show', '-json', planFile]);
     this.#refuseSecretsIn(shown.stdout, workspace);
-    const { summary, fingerprint } = readPlanJson(shown.stdout);
+    const { summary, fingerprint } = readPlanJson(shown.stdout, [paths.dir, await realpath(paths.dir)]);
     const planId = changed && save ? this.#save(workspace, planFile, summary, fingerprint) : null;
     this.#options.logger?.info(
       {

@@ -76,6 +76,31 @@ describe('readPlanJson', () => {
     expect(plan({ x: 3 }).fingerprint).not.toBe(plan({ x: 2 }).fingerprint);
   });
 
+  it('gives the same fingerprint to a plan made in a scratch copy of the working directory', () => {
+    const planIn = (dir: string) =>
+      readPlanJson(
+        JSON.stringify({
+          resource_changes: [
+            change('local_file.index', ['create'], null, { filename: `${dir}/site/index.html` }),
+          ],
+          output_changes: {
+            url: { actions: ['create'], before: null, after: `file://${dir}/site/index.html` },
+          },
+        }),
+        [dir, `/private${dir}`],
+      ).fingerprint;
+    expect(planIn('/tmp/codemonkeys-tofu-a1/workspaces/acme/widget')).toBe(
+      planIn('/home/me/fleet/.codemonkeys/tofu/workspaces/acme/widget'),
+    );
+    // Outside the working directory, a path is a value like any other.
+    const elsewhere = (dir: string) =>
+      readPlanJson(
+        JSON.stringify({ resource_changes: [change('f', ['create'], null, { filename: `${dir}/x` })] }),
+        ['/work/a'],
+      ).fingerprint;
+    expect(elsewhere('/srv/one')).not.toBe(elsewhere('/srv/two'));
+  });
+
   it.each([
     ['not JSON', 'TofuOutputUnreadable', 'transient'],
     ['[1, 2]', 'TofuOutputUnreadable', 'transient'],
