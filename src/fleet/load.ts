@@ -165,11 +165,15 @@ function loadAll(
   return result;
 }
 
-/** One problem per place and code: the schema and the secret scan may both see one literal secret. */
+/**
+ * One problem per place and code: the schema and the secret scan may both see one literal secret.
+ * A key given three times is two problems at one pointer: its line tells them apart.
+ */
 function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((problem) => {
-    const key = `${problem.file}\u0000${problem.pointer}\u0000${problem.code}`;
+    const line = problem.code === 'duplicate-key' ? `\u0000${problem.line}` : '';
+    const key = `${problem.file}\u0000${problem.pointer}\u0000${problem.code}${line}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -59,7 +59,11 @@ export function parseManifestYaml(file: string, text: string): ParseOutcome {
   }
   const problems: Problem[] = [];
   for (const document of documents) {
-    for (const error of document.errors) problems.push(yamlProblem(file, error, at));
+    // Every duplicated key, each named with where it first appears (the parser says only "not unique").
+    const duplicates = document.errors.some((error) => error.code === 'DUPLICATE_KEY');
+    if (duplicates) problems.push(...duplicateKeys(file, document.contents, '', at));
+    for (const error of document.errors)
+      if (!duplicates || error.code !== 'DUPLICATE_KEY') problems.push(yamlProblem(file, error, at));
   }
   if (problems.length > 0) return { ok: false, problems };
   const [document, second] = documents;
@@ -176,6 +180,45 @@ function nodeStart(node: unknown, at: (offset: number) => Position): Position | 
 }
 
 /** A key that is a collection or an alias (YAML allows it; a manifest never needs it). */
+/** Every key that a mapping holds twice (or more), in document order, with the JSON pointer of each. */
+function duplicateKeys(
+  file: string,
+  node: unknown,
+  pointer: string,
+  at: (offset: number) => Position,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (isSeq(node)) {
+    for (const [index, item] of node.items.entries())
+      problems.push(...duplicateKeys(file, item, `${pointer}/${index}`, at));
+  } else if (isMap(node)) {
+    const first = new Map<string, Position>();
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      const where = nodeStart(pair.key, at) ?? { line: 1, column: 1 };
+      const path = `${pointer}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+      const before = first.get(name);
+      if (before) {
+        problems.push({
+          severity: 'error',
+          code: 'duplicate-key',
+          file,
+          ...where,
+          pointer: path,
+          message: `duplicate key '${name}': it is first given at line ${before.line}, column ${before.column}`,
+          expected: 'each key once per mapping',
+          found: `'${name}' again`,
+        });
+        continue;
+      }
+      first.set(name, where);
+      problems.push(...duplicateKeys(file, pair.value, path, at));
+    }
+  }
+  return problems;
+}
+
 function firstComplexKey(document: Document, at: (offset: number) => Position): Position | undefined {
   let found: Position | undefined;
   visit(document, {

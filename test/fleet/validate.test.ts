@@ -20,11 +20,11 @@ describe('validation reports each class of mistake with its place', () => {
     const result = loadFleetFiles(fleetWith(overlay), NOW);
     for (const want of expected) {
       const match = result.problems.find(
-        (problem) => problem.code === want.code && problem.file === want.file,
+        (problem) => problem.code === want.code && problem.file === want.file && problem.line === want.line,
       );
       expect(
         match,
-        `no ${want.code} in ${want.file}; got ${JSON.stringify(result.problems, null, 1)}`,
+        `no ${want.code} in ${want.file} at line ${want.line}; got ${JSON.stringify(result.problems, null, 1)}`,
       ).toBeDefined();
       const got = match as Problem;
       expect(got.message).toMatch(want.message);

@@ -181,9 +181,21 @@ export const cases: Case[] = [
       {
         file: 'products/acme/core-lib.yaml',
         line: 9,
-        code: 'yaml-syntax',
-        message: /Map keys must be unique/,
+        code: 'duplicate-key',
+        message: /duplicate key 'suspend': it is first given at line 8, column 3/,
       },
+    ],
+  },
+  {
+    name: 'every duplicated key is reported, each where it repeats',
+    overlay: {
+      'products/acme/core-lib.yaml': `${PRODUCT('core-lib', 'acme')}  suspend: true\n  suspend: false\n  prune: true\n  suspend: true\n  prune: false\nmetadata: { name: again }\n`,
+    },
+    expected: [
+      { file: 'products/acme/core-lib.yaml', line: 9, code: 'duplicate-key', message: /'suspend'.*line 8/ },
+      { file: 'products/acme/core-lib.yaml', line: 11, code: 'duplicate-key', message: /'suspend'.*line 8/ },
+      { file: 'products/acme/core-lib.yaml', line: 12, code: 'duplicate-key', message: /'prune'.*line 10/ },
+      { file: 'products/acme/core-lib.yaml', line: 13, code: 'duplicate-key', message: /'metadata'/ },
     ],
   },
   {
