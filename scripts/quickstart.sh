@@ -26,10 +26,13 @@ echo; echo "quickstart: codemonkeys reconcile --dry-run"
 cm reconcile --dry-run
 
 echo; echo "quickstart: codemonkeys reconcile"
-cm reconcile
+code=0
+cm reconcile || code=$?
 
-# globex/ledger's storage is `drift: propose`: its infra.apply waits for one of globex's approvers.
-# The quickstart plays carol, approves it by the action id the plan shows, and reconciles again.
+# globex/ledger's storage is `drift: propose`: its infra.apply waits for one of globex's approvers,
+# so the first reconcile converges with an action waiting on a person: exit code 2 (0 once nothing
+# waits, as when the quickstart ran before). The quickstart plays carol, approves it by the action
+# id the plan shows, and reconciles again: every product Ready, exit code 0.
 waiting=$(cm plan --format json | node -e '
   let text = "";
   process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
@@ -37,6 +40,12 @@ waiting=$(cm plan --format json | node -e '
     const waits = plan.actions.filter((a) => a.blockedBy.some((b) => b.type === "awaiting-approval"));
     console.log(waits.filter((a) => a.product === "globex/ledger").map((a) => a.id).join(" "));
   });')
+expected=0
+if [ -n "$waiting" ]; then expected=2; fi
+if [ "$code" -ne "$expected" ]; then
+  echo "quickstart: codemonkeys reconcile exited $code, expected $expected" >&2
+  exit 1
+fi
 for id in $waiting; do
   echo; echo "quickstart: codemonkeys approve $id --by carol   (globex/ledger's proposed storage)"
   cm approve "$id" --by carol --reason "quickstart: the ledger's storage, as proposed"

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { reconcile } from '../engine/reconcile.js';
+import { reconcile, reconcileExitCode } from '../engine/reconcile.js';
 import { renderPlanText } from '../engine/render/text.js';
 import { type CliCommand, type CommandContext, writeLine } from './context.js';
 import { addProductOption, withFleetProblems } from './engine-options.js';
@@ -60,9 +60,6 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
       if (text) printExecuted(io.stdout, product.executed);
     },
   });
-  // An action that failed and then succeeded on a retry (a 429, a server back up) is no failure.
-  const last = new Map(result.executed.map((action) => [action.actionId, action.outcome]));
-  const failed = [...last.values()].includes('failed');
   if (text) {
     if (options.dryRun) io.stdout.write(renderPlanText(result.plan));
     else {
@@ -71,6 +68,11 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
         io.stdout,
         `\n${result.converged ? 'converged' : 'not converged'}: ${s.actions} action${s.actions === 1 ? '' : 's'} left, ${s.runnable} runnable, ${s.blocked} blocked (each product reconciled at most ${result.passes} time${result.passes === 1 ? '' : 's'})`,
       );
+      for (const each of result.gaveUp)
+        writeLine(
+          io.stdout,
+          `gave up on ${each.product} for this run after ${each.tries} tries: ${each.message}`,
+        );
       printConditions(io.stdout, result.conditions);
     }
   } else {
@@ -81,6 +83,7 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
           runId: result.runId,
           passes: result.passes,
           converged: result.converged,
+          gaveUp: result.gaveUp,
           plan: result.plan,
           executed: result.executed,
           conditions: Object.fromEntries(result.conditions),
@@ -90,7 +93,10 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
       ),
     );
   }
-  context.exitCode = failed ? 1 : 0;
+  context.exitCode = reconcileExitCode(result, {
+    once: Boolean(options.once),
+    dryRun: Boolean(options.dryRun),
+  });
 }
 
 function positiveInteger(value: string): number {

@@ -104,3 +104,28 @@ function progressingBecause(
   }
   return undefined;
 }
+
+/**
+ * A product given up for this run: its errors outlasted the retry budget. Stalled, with the last
+ * error and the number of tries; the next run tries again.
+ */
+export function gaveUpConditions(
+  why: { reason: string; message: string; tries: number },
+  revision: string | null,
+  previous: Condition[] | undefined,
+  now: Date,
+): Condition[] {
+  const message = `gave up for this run after ${why.tries} tries: ${why.message} (${why.reason})`;
+  const make = (type: Condition['type'], value: boolean, reason: string, text: string): Condition => {
+    const before = previous?.find((condition) => condition.type === type);
+    const status = value ? 'True' : 'False';
+    const lastTransitionTime =
+      before && before.status === status ? before.lastTransitionTime : now.toISOString();
+    return { type, status, reason, message: text, lastTransitionTime, observedRevision: revision };
+  };
+  return [
+    make('Ready', false, 'RetriesExhausted', message),
+    make('Reconciling', false, 'RetriesExhausted', ''),
+    make('Stalled', true, 'RetriesExhausted', message),
+  ];
+}

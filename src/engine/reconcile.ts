@@ -3,6 +3,7 @@ import type { Action, GatedAction } from '../actions/action.js';
 import type { Approval, Condition } from '../store/store.js';
 import { ACTUATORS } from './actuators.js';
 import { backoffDelayMs } from './backoff.js';
+import { gaveUpConditions } from './conditions.js';
 import { type ExecutedAction, Executor } from './execute.js';
 import { actionDigest, constitutionRevision, planIdOf, planOf, summarize, xorDigests } from './gate.js';
 import { actionLease, leaseOwner, renewLease, takeLease } from './lease.js';
@@ -33,14 +34,35 @@ export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
   backoff?: (attempts: number) => number;
   /** The queue's timers (tests: fake ones). */
   timers?: QueueTimers;
+  /**
+   * Tries a product gets while it keeps failing for a reason that passes (its observation, or an
+   * action backing off) before it is given up for this run; default RETRY_BUDGET.
+   */
+  retries?: number;
+}
+
+/** Tries before a product that keeps failing is given up for the run (about 5 minutes of default backoff). */
+export const RETRY_BUDGET = 6;
+
+/** A product whose errors outlasted the retry budget. */
+export interface GaveUp {
+  product: string;
+  tries: number;
+  reason: string;
+  message: string;
 }
 
 export interface ReconcileResult {
   runId: string;
   /** The most times one product was reconciled in this run. */
   passes: number;
-  /** Every product's last reconcile wanted nothing more: nothing runnable, nothing under way, no retry due. */
+  /**
+   * The run ended by itself: every product's last reconcile wanted nothing more (nothing
+   * runnable, nothing under way, no retry due) and none was given up.
+   */
   converged: boolean;
+  /** Products given up for this run, their errors having outlasted the retry budget. */
+  gaveUp: GaveUp[];
   /** Every product's last reconcile, assembled into one plan (a dry run: the whole-fleet plan). */
   plan: Plan;
   /** The conditions each product's last reconcile wrote. */
@@ -79,7 +101,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         dryRun: true,
         now: clock(),
       });
-      return { runId, passes: 1, converged: false, plan, conditions: new Map(), executed: [] };
+      return { runId, passes: 1, converged: false, gaveUp: [], plan, conditions: new Map(), executed: [] };
     } finally {
       first.store.close();
     }
@@ -112,6 +134,7 @@ class Run {
   #dependents = new Map<string, string[]>();
   readonly #results = new Map<string, ProductResult>();
   readonly #counts = new Map<string, number>();
+  readonly #gaveUp = new Map<string, GaveUp>();
   readonly #executed: ExecutedAction[] = [];
 
   constructor(options: ReconcileOptions, runId: string, loop: LoopState, runtime: Runtime) {
@@ -167,7 +190,8 @@ class Run {
     return {
       runId: this.#runId,
       passes: Math.max(0, ...this.#counts.values()),
-      converged: this.#settled(),
+      converged: this.#settled() && this.#gaveUp.size === 0,
+      gaveUp: [...this.#gaveUp.values()],
       plan: this.#assemble(),
       conditions: new Map(
         [...this.#results.values()]
@@ -206,20 +230,62 @@ class Run {
     const result = await reconcileProduct(id, this.#productRun(runtime), orphan);
     this.#results.set(id, result);
     this.#executed.push(...result.executed);
+    if (!this.#options.once && count < this.#options.maxPasses) this.#requeue(runtime, result);
     this.#options.onReconciled?.(result, count);
-    if (this.#options.once || count >= this.#options.maxPasses) return;
-    const { outcome } = result;
-    if (outcome.type === 'error' && outcome.next !== 'stalled') this.#queue.addRateLimited(id);
-    else {
-      this.#queue.forget(id);
-      if (outcome.type === 'requeue') this.#queue.addAfter(id, outcome.afterMs);
-    }
     // Products that wait for this one look again once it is Ready.
     if (result.ready && before?.ready !== true) {
       for (const dependent of this.#dependents.get(id) ?? []) {
         if (this.#results.get(dependent)?.actions.some(waitsForProducts)) this.#queue.add(dependent);
       }
     }
+  }
+
+  /**
+   * Queues the product again when its reconcile asked to be: after the queue's backoff on an
+   * error that passes, after the delay it named; unless its tries outlasted the retry budget,
+   * then it is given up for this run (Stalled, with the error and the number of tries).
+   */
+  #requeue(runtime: Runtime, result: ProductResult): void {
+    const { product: id, outcome } = result;
+    this.#gaveUp.delete(id);
+    const budget = this.#options.retries ?? RETRY_BUDGET;
+    if (outcome.type === 'error' && outcome.next !== 'stalled') {
+      const tries = this.#queue.failures(id) + 1;
+      if (tries < budget) this.#queue.addRateLimited(id);
+      else
+        this.#giveUp(runtime, result, {
+          product: id,
+          tries,
+          reason: outcome.reason,
+          message: outcome.message,
+        });
+      return;
+    }
+    this.#queue.forget(id);
+    if (outcome.type !== 'requeue') return;
+    // An action that failed again and again for a reason that passes counts its own tries.
+    const failing = backingOff(result.actions).find(({ attempts }) => attempts >= budget);
+    if (failing) {
+      const { action, attempts } = failing;
+      const message = `${action.kind} failed ${attempts} times`;
+      this.#giveUp(runtime, result, { product: id, tries: attempts, reason: 'ActionKeepsFailing', message });
+      return;
+    }
+    this.#queue.addAfter(id, outcome.afterMs);
+  }
+
+  #giveUp(runtime: Runtime, result: ProductResult, why: GaveUp): void {
+    this.#gaveUp.set(why.product, why);
+    this.#queue.forget(why.product);
+    const now = runtime.clock();
+    const previous = runtime.store.conditions(why.product).get(why.product);
+    const conditions = gaveUpConditions(why, runtime.fleet.revision, previous, now);
+    runtime.store.setConditionsOf(new Map([[why.product, conditions]]));
+    result.conditions = conditions;
+    runtime.logger.warn(
+      { product: why.product, tries: why.tries, reason: why.reason },
+      'gave up for this run',
+    );
   }
 
   /** An orphan the state still knows (a pruned one is forgotten at once). */
@@ -334,6 +400,40 @@ class Run {
       },
     );
   }
+}
+
+/** Actions that only wait out a backoff, with how many times they failed. */
+function backingOff(actions: readonly GatedAction[]): { action: GatedAction; attempts: number }[] {
+  return actions.flatMap((action) => {
+    const own = action.blockedBy.filter((blocker) => blocker.type !== 'waiting-on');
+    const backoff = own.find((blocker) => blocker.type === 'backoff');
+    return backoff?.type === 'backoff' && own.length === 1 ? [{ action, attempts: backoff.attempts }] : [];
+  });
+}
+
+/**
+ * The exit code of `reconcile`, the same in text and JSON. Until converged: 0 every product
+ * Ready; 2 converged, but something waits on a person (an approval, a denial, a suspension);
+ * 1 a product gave up on errors, an action failed, an observation failed, or `--max-passes`
+ * stopped the run first. `--once` and `--dry-run`: 0 when they ran without an error, else 1.
+ */
+export function reconcileExitCode(
+  result: ReconcileResult,
+  mode: { once: boolean; dryRun: boolean },
+): 0 | 1 | 2 {
+  // An action that failed and then succeeded on a retry (a 429, a server back up) is no failure.
+  const last = new Map(result.executed.map((action) => [action.actionId, action.outcome]));
+  const failed = [...last.values()].includes('failed');
+  const observationFailed = result.plan.products.some((status) =>
+    Object.values(status.facets).some((facet) => facet.state === 'error'),
+  );
+  if (failed || observationFailed || result.gaveUp.length > 0) return 1;
+  if (mode.once || mode.dryRun) return 0;
+  if (!result.converged) return 1;
+  const ready = [...result.conditions.values()].every((conditions) =>
+    conditions.some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+  );
+  return ready && result.plan.actions.length === 0 ? 0 : 2;
 }
 
 /** Blocked by a product it depends on. */

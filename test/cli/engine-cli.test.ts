@@ -101,6 +101,22 @@ describe('the engine commands, run as a user would', () => {
     expect(fresh.stdout).toMatch(/✓ build\.trigger\s+acme\/lib\s+succeeded/);
   });
 
+  it('reconcile exits 2 while an action awaits approval, 0 once every product is Ready, 1 when --max-passes stops it', async () => {
+    const cut = await cli('reconcile', '--max-passes', '1', '--format', 'json');
+    expect(cut.exitCode).toBe(1);
+    expect(JSON.parse(cut.stdout)).toMatchObject({ converged: false, gaveUp: [] });
+    const waiting = await cli('reconcile');
+    expect(waiting.exitCode).toBe(2);
+    expect(waiting.stdout).toMatch(/acme\/gated\s+False\s+Stalled\s+AwaitingApproval/);
+    const json = await cli('reconcile', '--format', 'json');
+    expect(json.exitCode).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ converged: true, gaveUp: [] });
+    expect((await cli('reconcile', '--once')).exitCode).toBe(0);
+    await approveGated();
+    expect((await cli('reconcile')).exitCode).toBe(0);
+    expect((await cli('reconcile', '--format', 'json')).exitCode).toBe(0);
+  });
+
   it('approve takes an attributed approval that unblocks the action, and audit records it', async () => {
     expect((await cli('approve', 'not-an-id', '--by', 'alice')).stderr).toMatch(/neither an action id/);
     await approveGated();

@@ -2,14 +2,14 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LEASE_TTL_MS } from '../../src/engine/lease.js';
-import { reconcile } from '../../src/engine/reconcile.js';
+import { reconcile, reconcileExitCode } from '../../src/engine/reconcile.js';
 import { InvalidFleetError } from '../../src/engine/runtime.js';
 import { applyPlan, computePlan, StalePlanError } from '../../src/engine/whole-plan.js';
 import { createLogger } from '../../src/log/logger.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { TEST_NOW as NOW, testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
-import { repoRuntime } from '../helpers/reconcile-repo.js';
+import { reconcileRepo, repoRuntime } from '../helpers/reconcile-repo.js';
 
 const logger = createLogger({ level: 'silent' });
 const repos: FleetRepo[] = [];
@@ -139,6 +139,51 @@ describe('reconcile over real git repositories and SQLite', () => {
     expect(stalled).toMatchObject({ status: 'True', reason: 'BuildFailed' });
     expect(stalled?.message).toMatch(/failed: step 2 `echo "2 tests failed" >&2; exit 3` exited 3/);
     expect(stalled?.message).toMatch(/2 tests failed/);
+  });
+
+  it('gives up for the run on a product whose repo stays unreachable, and converges the others', async () => {
+    const repo = await fleet([
+      { org: 'acme', name: 'lib' },
+      { org: 'acme', name: 'lost' },
+    ]);
+    rmSync(join(repo.root, 'repos/acme/lost.git'), { recursive: true });
+    const tries: number[] = [];
+    const result = await reconcileRepo(repo, {
+      backoff: (failures) => {
+        tries.push(failures);
+        return 10;
+      },
+      retries: 3,
+    });
+    expect(result.gaveUp).toEqual([
+      {
+        product: 'acme/lost',
+        tries: 3,
+        reason: 'RepoUnreachable',
+        message: expect.stringMatching(/^build: /),
+      },
+    ]);
+    expect(tries).toEqual([1, 2]);
+    expect(result.converged).toBe(false);
+    expect(result.executed.map((action) => `${action.product} ${action.outcome}`)).toEqual([
+      'acme/lib succeeded',
+    ]);
+    const ready = (product: string) =>
+      result.conditions.get(product)?.find((condition) => condition.type === 'Ready')?.status;
+    expect(ready('acme/lib')).toBe('True');
+    const stalled = result.conditions.get('acme/lost')?.find((condition) => condition.type === 'Stalled');
+    expect(stalled).toMatchObject({ status: 'True', reason: 'RetriesExhausted' });
+    expect(stalled?.message).toMatch(/^gave up for this run after 3 tries: build: .* \(RepoUnreachable\)$/);
+    expect(reconcileExitCode(result, { once: false, dryRun: false })).toBe(1);
+    // What the status command shows is what the run wrote.
+    const runtime = await readOnlyRuntime(repo);
+    try {
+      expect(runtime.store.conditions('acme/lost').get('acme/lost')).toEqual(
+        result.conditions.get('acme/lost'),
+      );
+    } finally {
+      runtime.store.close();
+    }
   });
 
   it('refuses a saved plan that has gone stale', async () => {
