@@ -1,4 +1,5 @@
 import { checkConstitution } from './check-constitution.js';
+import { checkGitValues } from './check-git-values.js';
 import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './check-products.js';
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
@@ -218,11 +219,11 @@ function isCheckableProduct(value: Record<string, unknown>): boolean {
   return optional(spec.build, isRecord) && optional(spec.heal, isRecord);
 }
 
-/** Everything one file yields on its own: parse, envelope, schema, literal secrets. */
+/** Everything one file yields on its own: parse, envelope, schema, literal secrets, what git would read. */
 function loadFile(file: string, text: string): FileResult {
   const problems: Problem[] = [];
   const document = parseDocument(file, text, problems);
-  if (document) problems.push(...checkLiteralSecrets(document));
+  if (document) problems.push(...checkLiteralSecrets(document), ...checkGitValues(document));
   return { text, document, problems };
 }
 

@@ -7,6 +7,7 @@ import { simpleGit } from 'simple-git';
 import { FleetSourceError } from '../errors.js';
 import { redactor } from '../log/redact.js';
 import { cacheDir } from '../paths.js';
+import { gitEnv, SIMPLE_GIT_OPTIONS } from '../util/git-env.js';
 import { manifestRole } from './document.js';
 
 /** The manifest files of a fleet repo as read from one place at one revision. */
@@ -120,11 +121,17 @@ async function workTreeState(dir: string): Promise<{ revision: string | null; di
   return { revision, dirty: dirty || revision === null };
 }
 
-/** git in a directory with arguments only, no prompt, nothing on stdin, never rejecting. */
+/** simple-git in a directory, with only our protocols and no prompt. */
+function gitIn(dir: string) {
+  return simpleGit({ ...SIMPLE_GIT_OPTIONS, baseDir: dir }).env(gitEnv());
+}
+
+/** git in a directory with arguments only, no prompt, only our protocols, nothing on stdin, never rejecting. */
 function git(dir: string, args: string[]) {
   return execa('git', args, {
     cwd: dir,
-    env: { GIT_TERMINAL_PROMPT: '0' },
+    env: gitEnv(),
+    extendEnv: false,
     stdin: 'ignore',
     reject: false,
   });
@@ -149,7 +156,7 @@ async function readRemote(options: SourceOptions): Promise<FleetFiles> {
   const shown = redactor.redactText(options.fleet);
   try {
     if (existsSync(join(mirror, 'HEAD'))) {
-      await simpleGit(mirror).raw([
+      await gitIn(mirror).raw([
         'fetch',
         '--prune',
         '--quiet',
@@ -159,7 +166,7 @@ async function readRemote(options: SourceOptions): Promise<FleetFiles> {
       ]);
     } else {
       await mkdir(cacheRoot, { recursive: true });
-      await simpleGit(cacheRoot).clone(options.fleet, mirror, ['--mirror', '--quiet']);
+      await gitIn(cacheRoot).clone(options.fleet, mirror, ['--mirror', '--quiet']);
     }
   } catch (error) {
     throw new FleetSourceError(`cannot fetch fleet repo ${shown}: ${redactor.redactText(firstLine(error))}`, {
@@ -178,7 +185,7 @@ export async function resolveRevision(gitDir: string, rev: string, shown: string
   let cause: unknown;
   try {
     output = (
-      await simpleGit(gitDir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+      await gitIn(gitDir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
     ).trim();
   } catch (error) {
     cause = error;
@@ -199,7 +206,7 @@ async function readAtRevision(
   revision: string,
   prefix: string,
 ): Promise<Map<string, string>> {
-  const listing = await simpleGit(gitDir).raw([
+  const listing = await gitIn(gitDir).raw([
     'ls-tree',
     '-r',
     '-z',

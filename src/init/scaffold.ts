@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import { SCHEMA_DIR, SCHEMA_FILES } from '../fleet/schemas.js';
+import { gitEnv, SIMPLE_GIT_OPTIONS } from '../util/git-env.js';
 import {
   CONSTITUTION_TEMPLATE,
   FLEET_TEMPLATE,
@@ -74,13 +75,14 @@ export async function scaffoldFleet(options: ScaffoldOptions): Promise<ScaffoldR
 }
 
 async function commitAll(dir: string): Promise<string> {
-  if (!existsSync(join(dir, '.git'))) await simpleGit(dir).init(['--initial-branch=main']);
+  const inDir = () => simpleGit({ ...SIMPLE_GIT_OPTIONS, baseDir: dir }).env(gitEnv());
+  if (!existsSync(join(dir, '.git'))) await inDir().init(['--initial-branch=main']);
   // A first commit must not depend on the user having configured git; their own identity wins when set.
-  const identity = await simpleGit(dir)
+  const identity = await inDir()
     .raw(['config', '--get', 'user.email'])
     .catch(() => '');
   const config = identity.trim() === '' ? ['user.name=codemonkeys', 'user.email=codemonkeys@localhost'] : [];
-  const git = simpleGit({ baseDir: dir, config });
+  const git = simpleGit({ ...SIMPLE_GIT_OPTIONS, baseDir: dir, config }).env(gitEnv());
   await git.add('.');
   await git.commit('Start the fleet repo with codemonkeys init', undefined, { '--no-gpg-sign': null });
   return (await git.revparse(['HEAD'])).trim();

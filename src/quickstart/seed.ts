@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { CodemonkeysError } from '../errors.js';
+import { gitEnv } from '../util/git-env.js';
 
 /** What seeding did to one product repo. */
 export type SeedOutcome = 'created' | 'unchanged' | 'recreated';
@@ -229,7 +230,10 @@ function isolatedEnv(extra: Record<string, string> = {}): Record<string, string>
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
   }
-  return { ...env, GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...extra };
+  return { ...gitEnv(env), GIT_CONFIG_GLOBAL: devNull, GIT_CONFIG_NOSYSTEM: '1', ...extra } as Record<
+    string,
+    string
+  >;
 }
 
 /** Reads and shape-checks repos/history.json: { products: { "org/name": ProductHistory } }. */

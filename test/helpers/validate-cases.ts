@@ -187,6 +187,69 @@ export const cases: Case[] = [
     ],
   },
   {
+    name: 'a repo URL through a transport helper other than ext is refused too',
+    overlay: {
+      'products/acme/core-lib.yaml': PRODUCT('core-lib', 'acme').replace('../repos/core-lib.git', '"fd::3"'),
+    },
+    expected: [
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 7,
+        code: 'unsafe-repo-url',
+        message: /spec\.repo\.url uses git's transport helper 'fd::', which can run a command/,
+      },
+    ],
+  },
+  {
+    name: 'a repo URL with a protocol git is not allowed is refused',
+    overlay: {
+      'products/acme/core-lib.yaml': PRODUCT('core-lib', 'acme').replace(
+        '../repos/core-lib.git',
+        'gopher://x/y',
+      ),
+    },
+    expected: [
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 7,
+        code: 'unsafe-repo-url',
+        message: /uses the protocol 'gopher:\/\/', which git is not allowed here/,
+      },
+    ],
+  },
+  {
+    name: 'a branch, a tag format and a path that git would read as options are refused, each at its line',
+    overlay: {
+      'products/acme/core-lib.yaml': `${PRODUCT('core-lib', 'acme').replace('url: ../repos/core-lib.git', 'url: ../repos/core-lib.git, branch: --upload-pack=touch')}  release: { tagFormat: "-c{version}" }\n  deploy:\n    playbook: --help\n    environments:\n      prod: { version: latest, inventory: "-i" }\n`,
+    },
+    expected: [
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 7,
+        code: 'option-like-value',
+        message: /^spec\.repo\.branch starts with '-'/,
+      },
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 8,
+        code: 'option-like-value',
+        message: /^spec\.release\.tagFormat/,
+      },
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 10,
+        code: 'option-like-value',
+        message: /^spec\.deploy\.playbook .* a path/,
+      },
+      {
+        file: 'products/acme/core-lib.yaml',
+        line: 12,
+        code: 'option-like-value',
+        message: /environments\.prod\.inventory/,
+      },
+    ],
+  },
+  {
     name: 'every duplicated key is reported, each where it repeats',
     overlay: {
       'products/acme/core-lib.yaml': `${PRODUCT('core-lib', 'acme')}  suspend: true\n  suspend: false\n  prune: true\n  suspend: true\n  prune: false\nmetadata: { name: again }\n`,

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CodemonkeysError, CommandError, type NextStep } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import { gitEnv } from '../../util/git-env.js';
 import { localBranchHeads } from './local-refs.js';
 
 /** How long one git command may take by default: long enough for a slow fetch, short enough to notice a hang. */
@@ -27,7 +28,8 @@ export interface GitResult {
 }
 
 /**
- * Runs git with an argument array (never a shell), without prompting for credentials; `input`
+ * Runs git with an argument array (never a shell), without prompting for credentials, allowing
+ * only the protocols in GIT_PROTOCOLS; `input`
  * feeds stdin; `keepFinalNewline` keeps stdout byte for byte (file contents).
  */
 export async function runGit(
@@ -36,7 +38,9 @@ export async function runGit(
 ): Promise<GitResult> {
   const result = await execa('git', args, {
     cwd: options.cwd,
-    env: { GIT_TERMINAL_PROMPT: '0' },
+    // Only the protocols we need (GIT_ALLOW_PROTOCOL), whatever the user's config or environment says.
+    env: gitEnv(),
+    extendEnv: false,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
     reject: false,
