@@ -59,7 +59,7 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
     const preview = await open(true);
     try {
       const { plan } = await computePlan({ runtime: preview, dryRun: false, now: io.clock() });
-      io.stdout.write(renderPlanText(plan));
+      writeLine(io.stdout, renderPlanText(plan));
       if (plan.actions.length === 0) return;
       if (!options.autoApprove && !(await confirm(context))) {
         writeLine(io.stdout, 'Apply cancelled: nothing was done.');

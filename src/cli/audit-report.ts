@@ -5,7 +5,8 @@ import { redactor } from '../log/redact.js';
 import { statePath } from '../store/location.js';
 import { openStore } from '../store/sqlite.js';
 import type { AuditEntry } from '../store/store.js';
-import { writeLine } from './context.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { writeJson, writeLine } from './context.js';
 import type { OutputFormat } from './fleet-options.js';
 
 /** What `codemonkeys audit` was asked for. */
@@ -55,7 +56,7 @@ export function runAudit(
   try {
     if (options.verify) {
       const verification = store.verifyAudit();
-      if (options.format === 'json') writeLine(io.stdout, JSON.stringify(verification, null, 2));
+      if (options.format === 'json') writeJson(io.stdout, JSON.stringify(verification, null, 2));
       else if (verification.ok) writeLine(io.stdout, `audit chain intact: ${verification.entries} entries`);
       else
         writeLine(
@@ -65,7 +66,7 @@ export function runAudit(
       return verification.ok ? 0 : 1;
     }
     const entries = store.audit({ product: options.product, limit: options.limit });
-    if (options.format === 'json') writeLine(io.stdout, JSON.stringify(entries, null, 2));
+    if (options.format === 'json') writeJson(io.stdout, JSON.stringify(entries, null, 2));
     else for (const entry of entries) writeLine(io.stdout, formatAuditLine(entry));
     return 0;
   } finally {
@@ -78,12 +79,17 @@ export function formatAuditLine(entry: AuditEntry): string {
   const columns = [
     `#${entry.seq}`,
     entry.at,
-    entry.type.padEnd(17),
-    (entry.product ?? '-').padEnd(20),
-    entry.actor,
-    summarizeAuditData(entry.data),
+    auditCell(entry.type).padEnd(17),
+    auditCell(entry.product ?? '-').padEnd(20),
+    auditCell(entry.actor),
+    auditCell(summarizeAuditData(entry.data)),
   ];
-  return redactor.redactText(columns.join('  ').trimEnd());
+  return columns.join('  ').trimEnd();
+}
+
+/** A column on one line: redacted, then escaped, so that a secret holding a control is still found. */
+function auditCell(text: string): string {
+  return terminalSafe(redactor.redactText(text));
 }
 
 const SUMMARY_WIDTH = 100;

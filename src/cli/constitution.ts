@@ -9,7 +9,8 @@ import {
 import { loadFleet } from '../fleet/load.js';
 import type { Problem } from '../fleet/problems.js';
 import { formatProblemsText, toValidationReport } from '../fleet/report.js';
-import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { type CliCommand, type CommandContext, writeJson, writeLine } from './context.js';
 import { addFleetReadOptions, type OutputFormat } from './fleet-options.js';
 
 interface TestOptions {
@@ -77,9 +78,9 @@ async function runTestCommand(
   });
   if (!loaded.fleet) {
     if (options.format === 'json') {
-      writeLine(io.stdout, JSON.stringify({ ok: false, fleet: toValidationReport(loaded) }, null, 2));
+      writeJson(io.stdout, JSON.stringify({ ok: false, fleet: toValidationReport(loaded) }, null, 2));
     } else {
-      io.stdout.write(formatProblemsText(loaded));
+      writeLine(io.stdout, formatProblemsText(loaded));
       writeLine(io.stdout, 'the fleet repo is invalid: policy tests need a valid fleet');
     }
     return 1;
@@ -98,9 +99,9 @@ async function runTestCommand(
     'policy tests run',
   );
   if (options.format === 'json') {
-    writeLine(io.stdout, JSON.stringify({ ok, revision: loaded.revision, ...report }, null, 2));
+    writeJson(io.stdout, JSON.stringify({ ok, revision: loaded.revision, ...report }, null, 2));
   } else {
-    io.stdout.write(formatReportText(report));
+    writeLine(io.stdout, formatReportText(report));
   }
   return ok ? 0 : 1;
 }
@@ -120,7 +121,10 @@ function parseRunFilter(command: Command, pattern: string): RegExp {
   }
 }
 
-/** PASS/FAIL per case, each failure with what was expected and what came out; then a summary. */
+/**
+ * PASS/FAIL per case, each failure with what was expected and what came out; then a summary.
+ * Every entry is one line, its control and bidi characters escaped (names and values come from files).
+ */
 export function formatReportText(report: PolicyTestReport): string {
   if (report.files.length === 0) return `no policy tests in ${POLICY_TEST_DIR}/\n`;
   const lines: string[] = [];
@@ -134,7 +138,7 @@ export function formatReportText(report: PolicyTestReport): string {
   if (errors > 0) parts.push(`${errors} ${errors === 1 ? 'error' : 'errors'}`);
   if (report.skipped > 0) parts.push(`${report.skipped} skipped by --run`);
   lines.push(parts.join(', '));
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((line) => terminalSafe(line)).join('\n')}\n`;
 }
 
 function failureLines(result: PolicyCaseResult): string[] {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, type Logger, type LogLevel } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
+import { terminalSafe, terminalSafeJson } from '../util/terminal-safe.js';
 
 /** Where a command reads and writes; tests hand in their own. */
 export interface CliIO {
@@ -51,7 +52,17 @@ export function createContext(program: Command, io: CliIO): CommandContext {
   };
 }
 
-/** Writes a line (or lines) to a stream. */
+/**
+ * Writes text for people, a line or lines, to a stream; control and bidi characters that reach it
+ * (from a manifest, a build log, a server) are shown escaped, never acted on by the terminal.
+ */
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
-  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = terminalSafe(text, { multiline: true });
+  stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+}
+
+/** Writes JSON text (from JSON.stringify) and a newline; the controls it leaves raw as `\u` escapes. */
+export function writeJson(stream: NodeJS.WritableStream, json: string): void {
+  const safe = terminalSafeJson(json);
+  stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }

@@ -9,7 +9,7 @@ import type { Fleet, SecretRef } from '../fleet/model.js';
 import { isError, type Problem } from '../fleet/problems.js';
 import { redactor } from '../log/redact.js';
 import { describeSecretRef, resolveSecret, type SecretContext } from '../secrets/resolve.js';
-import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { type CliCommand, type CommandContext, writeJson, writeLine } from './context.js';
 
 export const DOCTOR_FORMATS = ['text', 'json'] as const;
 export type DoctorFormat = (typeof DOCTOR_FORMATS)[number];
@@ -36,9 +36,9 @@ export const doctorCommand: CliCommand = {
       .addHelpText('after', HELP_AFTER)
       .action(async (options: { format: DoctorFormat }) => {
         const report = await runDoctor(context);
-        const text = options.format === 'json' ? formatJson(report) : formatText(report);
         // Belt and braces: the probes never put a secret in a message, and the redactor knows every resolved one.
-        writeLine(context.io.stdout, redactor.redactText(text));
+        if (options.format === 'json') writeJson(context.io.stdout, redactor.redactText(formatJson(report)));
+        else writeLine(context.io.stdout, redactor.redactText(formatText(report)));
         context.exitCode = report.ok ? 0 : 1;
       });
   },

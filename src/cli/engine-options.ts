@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidFleetError } from '../engine/runtime.js';
 import { formatProblemsText } from '../fleet/report.js';
-import type { CommandContext } from './context.js';
+import { type CommandContext, writeLine } from './context.js';
 
 /** Adds `--product ID` to a command that works on the whole fleet or one product. */
 export function addProductOption(command: Command): Command {
@@ -15,7 +15,8 @@ export async function withFleetProblems(context: CommandContext, body: () => Pro
   } catch (error) {
     if (!(error instanceof InvalidFleetError)) throw error;
     const files = [...new Set(error.problems.map((problem) => problem.file))];
-    context.io.stderr.write(
+    writeLine(
+      context.io.stderr,
       formatProblemsText({
         fleet: undefined,
         problems: error.problems,

@@ -7,7 +7,7 @@ import { renderPlanText } from '../engine/render/text.js';
 import { openRuntime } from '../engine/runtime.js';
 import { computePlan } from '../engine/whole-plan.js';
 import { UsageError } from '../errors.js';
-import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { type CliCommand, type CommandContext, writeJson, writeLine } from './context.js';
 import { addProductOption, withFleetProblems } from './engine-options.js';
 
 interface PlanOptions {
@@ -81,11 +81,11 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
       now: options.at ?? io.clock(),
     });
     if (options.format === 'json')
-      writeLine(
+      writeJson(
         io.stdout,
         JSON.stringify(view, (key, value) => (key === 'sources' ? undefined : value), 2),
       );
-    else io.stdout.write(renderPullRequestMarkdown(view, { base: options.base, head: options.head }));
+    else writeLine(io.stdout, renderPullRequestMarkdown(view, { base: options.base, head: options.head }));
     if (options.out && view.headPlan)
       await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(view.headPlan, null, 2)}\n`);
     const headValid = view.head.result.fleet !== undefined;
@@ -114,8 +114,9 @@ async function runPlan(context: CommandContext, options: PlanOptions): Promise<v
       now: options.at ?? io.clock(),
     });
     if (options.out) await writeFile(resolve(io.cwd, options.out), `${JSON.stringify(plan, null, 2)}\n`);
-    if (options.format === 'json') writeLine(io.stdout, JSON.stringify(plan, null, 2));
-    else io.stdout.write(options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
+    if (options.format === 'json') writeJson(io.stdout, JSON.stringify(plan, null, 2));
+    else
+      writeLine(io.stdout, options.format === 'markdown' ? renderPlanMarkdown(plan) : renderPlanText(plan));
     context.exitCode = options.detailedExitcode && plan.actions.length > 0 ? 2 : 0;
   } finally {
     runtime.store.close();

@@ -1,6 +1,9 @@
 import type { ExecutedAction } from '../engine/execute.js';
 import type { Condition } from '../store/store.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import { writeLine } from './context.js';
+
+// A table cell is one line: ids, reasons and messages are escaped (terminalSafe) before they are padded.
 
 /** One line per executed action: outcome, kind, product, and why when it did not succeed. */
 export function printExecuted(stream: NodeJS.WritableStream, executed: ExecutedAction[]): void {
@@ -8,7 +11,7 @@ export function printExecuted(stream: NodeJS.WritableStream, executed: ExecutedA
     const mark = action.outcome === 'succeeded' ? '✓' : action.outcome === 'failed' ? '✗' : '-';
     writeLine(
       stream,
-      `  ${mark} ${action.kind.padEnd(16)} ${action.product.padEnd(24)} ${action.outcome}${action.detail ? `: ${action.detail}` : ''}`,
+      `  ${mark} ${terminalSafe(action.kind).padEnd(16)} ${terminalSafe(action.product).padEnd(24)} ${action.outcome}${action.detail ? `: ${terminalSafe(action.detail)}` : ''}`,
     );
   }
 }
@@ -33,10 +36,10 @@ export function printConditions(stream: NodeJS.WritableStream, conditions: Map<s
           ? 'Ready'
           : 'NotReady';
     const shown = stalled ?? reconciling ?? ready;
-    const message = (shown?.message ?? '').split('\n')[0] ?? '';
+    const message = (shown?.message ?? '').split(/\r?\n/)[0] ?? '';
     writeLine(
       stream,
-      `  ${product.padEnd(24)} ${(ready?.status ?? 'Unknown').padEnd(6)} ${state.padEnd(12)} ${(shown?.reason ?? '').padEnd(18)} ${message}`,
+      `  ${terminalSafe(product).padEnd(24)} ${(ready?.status ?? 'Unknown').padEnd(6)} ${state.padEnd(12)} ${terminalSafe(shown?.reason ?? '').padEnd(18)} ${terminalSafe(message)}`,
     );
   }
 }

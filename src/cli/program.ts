@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CodemonkeysError } from '../errors.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { redactor } from '../log/redact.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import { COMMANDS } from './commands.js';
 import { type CliIO, type CommandContext, createContext, writeLine } from './context.js';
 import { VERSION } from './version.js';
@@ -19,8 +20,8 @@ export function buildProgram(io: CliIO): { program: Command; context: CommandCon
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeOut: (text) => io.stdout.write(terminalSafe(text, { multiline: true })),
+      writeErr: (text) => io.stderr.write(terminalSafe(text, { multiline: true })),
     })
     .exitOverride();
   const context = createContext(program, io);

@@ -4,7 +4,8 @@ import { Option } from 'commander';
 import { loadFleet } from '../fleet/load.js';
 import { statePath } from '../store/location.js';
 import { openStore } from '../store/sqlite.js';
-import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { type CliCommand, type CommandContext, writeJson, writeLine } from './context.js';
 import { addProductOption } from './engine-options.js';
 import { printConditions } from './print-run.js';
 
@@ -48,13 +49,13 @@ async function runStatus(
     const all = store.conditions(options.product);
     const orphans = store.products().filter((record) => record.orphanedAt !== null);
     if (options.format === 'json') {
-      writeLine(io.stdout, JSON.stringify({ products: Object.fromEntries(all), orphans }, null, 2));
+      writeJson(io.stdout, JSON.stringify({ products: Object.fromEntries(all), orphans }, null, 2));
     } else {
       printConditions(io.stdout, all);
       for (const orphan of orphans)
         writeLine(
           io.stdout,
-          `  ${orphan.id.padEnd(24)} orphaned since ${orphan.orphanedAt} (${orphan.prune ? 'prune requested' : 'left alone'})`,
+          `  ${terminalSafe(orphan.id).padEnd(24)} orphaned since ${orphan.orphanedAt} (${orphan.prune ? 'prune requested' : 'left alone'})`,
         );
     }
     const stalled = [...all.values()].some((list) =>

@@ -1,7 +1,7 @@
 import { withSectionsNotActedOn } from '../facets/sections.js';
 import { loadFleet } from '../fleet/load.js';
 import { formatProblemsText, toValidationReport } from '../fleet/report.js';
-import { type CliCommand, writeLine } from './context.js';
+import { type CliCommand, writeJson, writeLine } from './context.js';
 import { addFleetReadOptions, type OutputFormat } from './fleet-options.js';
 
 /** `codemonkeys validate`: every problem of the fleet repo, located; exit 0 when valid, 1 when not. */
@@ -43,8 +43,8 @@ Examples:
           },
           'fleet validated',
         );
-        if (options.format === 'json') writeLine(context.io.stdout, JSON.stringify(report, null, 2));
-        else context.io.stdout.write(formatProblemsText(result));
+        if (options.format === 'json') writeJson(context.io.stdout, JSON.stringify(report, null, 2));
+        else writeLine(context.io.stdout, formatProblemsText(result));
         context.exitCode = report.valid ? 0 : 1;
       });
     addFleetReadOptions(command);

@@ -1,3 +1,4 @@
+import { terminalSafe } from '../util/terminal-safe.js';
 import { type ServerCheck, serverAnswered } from './servers.js';
 import type { ToolCheck } from './tools.js';
 
@@ -43,11 +44,14 @@ export function formatText(report: DoctorReport): string {
   lines.push(...table(['TOOL', 'STATUS', 'VERSION', 'PATH / HINT'], toolRows), '');
 
   if (report.fleet.loaded) {
-    lines.push(`Servers (fleet ${report.fleet.source})`);
-    if (report.fleet.message) lines.push(`  ${report.fleet.message}`);
+    lines.push(`Servers (fleet ${terminalSafe(report.fleet.source)})`);
+    if (report.fleet.message) lines.push(`  ${terminalSafe(report.fleet.message)}`);
     if (report.servers.length === 0) lines.push('  the fleet configures no Jenkins and no Ollama');
   } else {
-    lines.push('Servers', `  no fleet servers were checked: ${report.fleet.message ?? 'no fleet found'}`);
+    lines.push(
+      'Servers',
+      `  no fleet servers were checked: ${terminalSafe(report.fleet.message ?? 'no fleet found')}`,
+    );
   }
   if (report.servers.length > 0) {
     const serverRows = report.servers.map((server) => [
@@ -93,9 +97,9 @@ function verdict(report: DoctorReport): string {
   return `not ok: ${problems.join('; ')}`;
 }
 
-/** Left-aligned columns, two spaces apart; the last column is not padded. */
+/** Left-aligned columns, two spaces apart; the last column is not padded; each cell escaped to one line. */
 function table(header: string[], rows: string[][]): string[] {
-  const all = [header, ...rows];
+  const all = [header, ...rows].map((row) => row.map((cell) => terminalSafe(cell)));
   const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
   return all.map((row) =>
     `  ${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}`.trimEnd(),

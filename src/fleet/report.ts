@@ -1,4 +1,5 @@
 import { REDACTED, redactor } from '../log/redact.js';
+import { terminalSafe } from '../util/terminal-safe.js';
 import type { LoadResult } from './load.js';
 import type { Problem } from './problems.js';
 
@@ -32,18 +33,29 @@ export function toValidationReport(result: LoadResult): ValidationReport {
   return { valid: errors.length === 0, revision: result.revision, errors, warnings };
 }
 
-/** Problems for people: `file:line:column: severity: message [code]`, the line itself and a caret. */
+/**
+ * Problems for people: `file:line:column: severity: message [code]`, the line itself and a caret.
+ * Each is one line with its control and bidi characters escaped: a manifest's bytes are shown, never
+ * acted on by the terminal, and the caret stays under the character it points at.
+ */
 export function formatProblemsText(result: LoadResult): string {
   const lines: string[] = [];
   for (const problem of result.problems) {
     lines.push(
-      `${problem.file}:${problem.line}:${problem.column}: ${problem.severity}: ${problem.message} [${problem.code}]`,
+      terminalSafe(
+        `${problem.file}:${problem.line}:${problem.column}: ${problem.severity}: ${problem.message} [${problem.code}]`,
+      ),
     );
     const source = sourceLine(result, problem);
     if (source !== undefined && source.trim() !== '') {
       const gutter = String(problem.line).length;
-      lines.push(`  ${String(problem.line)} | ${source.slice(0, 160)}`);
-      lines.push(`  ${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, Math.min(problem.column - 1, 160)))}^`);
+      const shown = source.slice(0, 160);
+      const offset = Math.max(0, Math.min(problem.column - 1, 160));
+      // An escape is wider than the character it stands for: the caret moves right by the difference.
+      const before = shown.slice(0, offset);
+      const indent = offset + terminalSafe(before).length - before.length;
+      lines.push(`  ${String(problem.line)} | ${terminalSafe(shown)}`);
+      lines.push(`  ${' '.repeat(gutter)} | ${' '.repeat(indent)}^`);
     }
   }
   const report = toValidationReport(result);

@@ -1,3 +1,5 @@
+import { terminalSafe } from '../../util/terminal-safe.js';
+
 /** GitHub refuses comments longer than this many characters. */
 export const COMMENT_LIMIT = 65_536;
 
@@ -50,7 +52,8 @@ export class BudgetedMarkdown {
   }
 }
 
-/** Text for a Markdown table cell: no pipes, no line breaks, no HTML. */
+/** Text for a Markdown table cell: no pipes, no line breaks, no HTML, no control or bidi characters. */
 export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, '<br>');
+  const escaped = text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;');
+  return terminalSafe(escaped.replace(/\r?\n/g, '<br>'));
 }

@@ -1,4 +1,5 @@
 import type { GatedAction } from '../../actions/action.js';
+import { terminalSafe } from '../../util/terminal-safe.js';
 import type { Plan } from '../plan-model.js';
 import type { PullRequestView } from '../pr-view.js';
 import { BudgetedMarkdown, COMMENT_LIMIT, cell } from './budget.js';
@@ -151,7 +152,8 @@ function finish(doc: BudgetedMarkdown, plan: Plan | undefined, limit: number, co
   }
   if (plan)
     text += `\n<sub>plan \`${plan.id.slice(0, 16)}\` · constitution \`${plan.constitutionRevision}\` · ${plan.createdAt}</sub>\n`;
-  return text;
+  // Cells and code spans are escaped where they are made; this also covers the revisions as typed.
+  return terminalSafe(text, { multiline: true });
 }
 
 function isDenied(action: GatedAction): boolean {
@@ -163,5 +165,5 @@ function isAwaiting(action: GatedAction): boolean {
 }
 
 function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${terminalSafe(text.replace(/`/g, "'"))}\``;
 }
