@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { reconcile, reconcileExitCode } from '../engine/reconcile.js';
 import { renderPlanText } from '../engine/render/text.js';
-import { type CliCommand, type CommandContext, writeLine } from './context.js';
+import { terminalSafe } from '../util/terminal-safe.js';
+import { type CliCommand, type CommandContext, writeJson, writeLine } from './context.js';
 import { addProductOption, withFleetProblems } from './engine-options.js';
 import { printConditions, printExecuted } from './print-run.js';
 
@@ -46,7 +47,21 @@ Examples:
 async function runReconcile(context: CommandContext, options: ReconcileCliOptions): Promise<void> {
   const { io } = context;
   const text = options.format !== 'json';
+  // SIGTERM and SIGINT stop the run gracefully: nothing new starts, what runs finishes (a build's
+  // worker runs on, for the next run to adopt), then the exit code says which signal (143, 130).
+  // A second signal does not wait.
+  const stop = new AbortController();
+  let signalled: keyof typeof SIGNAL_EXIT | undefined;
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    if (signalled !== undefined) process.exit(SIGNAL_EXIT[signal]);
+    signalled = signal;
+    writeLine(io.stderr, `codemonkeys: ${signal}: stopping once what runs has finished (again to stop now)`);
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const result = await reconcile({
+    signal: stop.signal,
     fleet: context.globals().fleet,
     cwd: io.cwd,
     env: io.env,
@@ -59,24 +74,27 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
     onReconciled: (product) => {
       if (text) printExecuted(io.stdout, product.executed);
     },
+  }).finally(() => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   });
   if (text) {
-    if (options.dryRun) io.stdout.write(renderPlanText(result.plan));
+    if (options.dryRun) writeLine(io.stdout, renderPlanText(result.plan));
     else {
       const s = result.plan.summary;
       writeLine(
         io.stdout,
-        `\n${result.converged ? 'converged' : 'not converged'}: ${s.actions} action${s.actions === 1 ? '' : 's'} left, ${s.runnable} runnable, ${s.blocked} blocked (each product reconciled at most ${result.passes} time${result.passes === 1 ? '' : 's'})`,
+        `\n${result.stopped ? 'stopped' : result.converged ? 'converged' : 'not converged'}: ${s.actions} action${s.actions === 1 ? '' : 's'} left, ${s.runnable} runnable, ${s.blocked} blocked (each product reconciled at most ${result.passes} time${result.passes === 1 ? '' : 's'})`,
       );
       for (const each of result.gaveUp)
         writeLine(
           io.stdout,
-          `gave up on ${each.product} for this run after ${each.tries} tries: ${each.message}`,
+          `gave up on ${terminalSafe(each.product)} for this run after ${each.tries} tries: ${terminalSafe(each.message)}`,
         );
       printConditions(io.stdout, result.conditions);
     }
   } else {
-    writeLine(
+    writeJson(
       io.stdout,
       JSON.stringify(
         {
@@ -93,11 +111,12 @@ async function runReconcile(context: CommandContext, options: ReconcileCliOption
       ),
     );
   }
-  context.exitCode = reconcileExitCode(result, {
-    once: Boolean(options.once),
-    dryRun: Boolean(options.dryRun),
-  });
+  const mode = { once: Boolean(options.once), dryRun: Boolean(options.dryRun) };
+  context.exitCode = signalled ? SIGNAL_EXIT[signalled] : reconcileExitCode(result, mode);
 }
+
+/** 128 + the signal's number, as a shell reports a process the signal ended. */
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
 
 function positiveInteger(value: string): number {
   const number = Number(value);

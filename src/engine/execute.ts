@@ -78,7 +78,7 @@ export class Executor {
   /** Actions started and not yet ended: the lease is renewed while there are any. */
   #running = 0;
   #renewal: NodeJS.Timeout | undefined;
-  /** Why no action may start any more: the lease was lost. */
+  /** Why no action may start any more: the lease was lost, or the reconciler is stopping. */
   #lost: string | undefined;
 
   constructor(options: ExecutorOptions) {
@@ -106,6 +106,14 @@ export class Executor {
       }),
     );
     return ended;
+  }
+
+  /**
+   * Starts no action any more (a SIGTERM): what runs goes on to its end, what waits is skipped
+   * with `why`, and the journal keeps nothing of it, so the next run plans it again.
+   */
+  stop(why: string): void {
+    this.#lost ??= why;
   }
 
   /** Waits for everything handed in; what ran, in the order it ended. */
@@ -170,7 +178,7 @@ export class Executor {
   /** Why no action may start now, or undefined; the lease is then renewed until nothing runs. */
   #leaseLost(): string | undefined {
     const lease = this.#options.lease;
-    if (!lease || this.#lost !== undefined) return this.#lost;
+    if (this.#lost !== undefined || !lease) return this.#lost;
     // After a quiet spell (observing, planning) the lease may be close to its end: renew it first.
     if (this.#running === 0) this.#renew(lease);
     this.#lost = lease.lost(this.#options.context.now());

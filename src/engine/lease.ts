@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CodemonkeysError } from '../errors.js';
 import type { Lease, SqliteStore } from '../store/sqlite.js';
+import { processRuns } from '../util/process.js';
 import type { Runtime } from './runtime.js';
 
 /** How long a lease lasts without renewal; a run renews it every quarter of this, and the executor while actions run. */
@@ -70,12 +71,7 @@ export function leaseOwner(): string {
 function isDeadLocalHolder(owner: string): boolean {
   const [host, pid] = owner.split(':');
   if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processRuns(Number(pid));
 }
 
 export function renewLease(runtime: Runtime, runId: string, now: Date): void {

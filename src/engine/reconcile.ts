@@ -35,6 +35,12 @@ export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
   /** The queue's timers (tests: fake ones). */
   timers?: QueueTimers;
   /**
+   * Aborting it stops the run gracefully (SIGTERM, SIGINT): no product is taken from the queue and
+   * no action starts any more; what runs finishes (a local build's worker runs on by itself and
+   * is adopted by the next run); then `reconcile` resolves, with `stopped` set.
+   */
+  signal?: AbortSignal;
+  /**
    * Tries a product gets while it keeps failing for a reason that passes (its observation, or an
    * action backing off) before it is given up for this run; default RETRY_BUDGET.
    */
@@ -63,6 +69,8 @@ export interface ReconcileResult {
   converged: boolean;
   /** Products given up for this run, their errors having outlasted the retry budget. */
   gaveUp: GaveUp[];
+  /** The run was stopped (its `signal` aborted) before it ended by itself. */
+  stopped: boolean;
   /** Every product's last reconcile, assembled into one plan (a dry run: the whole-fleet plan). */
   plan: Plan;
   /** The conditions each product's last reconcile wrote. */
@@ -101,7 +109,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         dryRun: true,
         now: clock(),
       });
-      return { runId, passes: 1, converged: false, gaveUp: [], plan, conditions: new Map(), executed: [] };
+      return {
+        runId,
+        passes: 1,
+        converged: false,
+        gaveUp: [],
+        stopped: false,
+        plan,
+        conditions: new Map(),
+        executed: [],
+      };
     } finally {
       first.store.close();
     }
@@ -172,13 +189,21 @@ class Run {
         this.#runtime.logger.warn({ runId: this.#runId }, 'reconciler lease not renewed: not held');
     }, lease.renewEveryMs);
     renewal.unref();
+    const stop = () => {
+      this.#runtime.logger.info({ runId: this.#runId }, 'stopping: no new product or action starts');
+      this.#queue.stop();
+      this.#executor.stop('the reconciler is stopping');
+    };
+    const signal = this.#options.signal;
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
       this.#refresh(this.#runtime);
       this.#queueAll();
       await this.#queue.run((id) => this.#reconcile(id));
       // "Converged" is said of fresh reads: when a look used what a facet remembered (a branch head
       // read a few seconds before), every product is looked at once more, on fresh reads.
-      if (!this.#options.once && this.#settled() && servedRemembered(this.#loop)) {
+      if (!this.#options.once && !signal?.aborted && this.#settled() && servedRemembered(this.#loop)) {
         forgetMemories(this.#loop);
         this.#queueAll();
         await this.#queue.run((id) => this.#reconcile(id));
@@ -186,12 +211,14 @@ class Run {
       await this.#executor.finish();
     } finally {
       clearInterval(renewal);
+      signal?.removeEventListener('abort', stop);
     }
     return {
       runId: this.#runId,
       passes: Math.max(0, ...this.#counts.values()),
-      converged: this.#settled() && this.#gaveUp.size === 0,
+      converged: !signal?.aborted && this.#settled() && this.#gaveUp.size === 0,
       gaveUp: [...this.#gaveUp.values()],
+      stopped: signal?.aborted === true,
       plan: this.#assemble(),
       conditions: new Map(
         [...this.#results.values()]

@@ -1,7 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processRuns } from '../../util/process.js';
 import { CALLBACK_DIR, CALLBACK_NAME, localhostInventory } from './inventory.js';
+
+/** Run directories are named after the process that made them: `codemonkeys-ansible-<pid>-XXXXXX`. */
+const PREFIX = 'codemonkeys-ansible-';
 
 /**
  * One run's private directory (mode 0700, removed afterwards even when the run fails): the
@@ -31,9 +35,18 @@ export interface WorkspaceContents {
   parentDir?: string;
 }
 
-/** Creates a run's directory and writes everything the command line will point at. */
+/**
+ * Creates a run's directory and writes everything the command line will point at. The first
+ * time a process does so in a folder, it removes the run directories of processes that died
+ * (killed mid-run: they hold extra vars and maybe a vault password).
+ */
 export async function createWorkspace(contents: WorkspaceContents): Promise<RunWorkspace> {
-  const dir = await mkdtemp(join(contents.parentDir ?? tmpdir(), 'codemonkeys-ansible-'));
+  const parent = contents.parentDir ?? tmpdir();
+  if (!swept.has(parent)) {
+    swept.add(parent);
+    await removeAbandonedWorkspaces(parent);
+  }
+  const dir = await mkdtemp(join(parent, `${PREFIX}${process.pid}-`));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     for (const sub of ['local', 'remote', 'cp']) await mkdir(join(dir, sub), { mode: 0o700 });
@@ -57,6 +70,27 @@ export async function createWorkspace(contents: WorkspaceContents): Promise<RunW
     await remove();
     throw error;
   }
+}
+
+/** Folders this process has already swept of dead processes' run directories. */
+const swept = new Set<string>();
+
+/** Removes run directories whose process is gone; judged by whether it runs, never by age. */
+export async function removeAbandonedWorkspaces(parent: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (owner === undefined || Number(owner) === process.pid || processRuns(Number(owner))) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /**

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 import { cacheDir } from '../../paths.js';
+import { processRuns } from '../../util/process.js';
 import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 
 /** A full commit id (SHA-1 or SHA-256); anything else is refused before it reaches git. */
@@ -115,16 +116,6 @@ async function removeAbandonedClones(cacheDir: string): Promise<void> {
     const path = join(cacheDir, name);
     const abandoned = Number(owner) === process.pid ? !cloning.has(path) : !processRuns(Number(owner));
     if (abandoned) await rm(path, { recursive: true, force: true });
-  }
-}
-
-/** Whether a process of this machine runs (signal 0 reaches it, or it exists under another user). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
