@@ -343,6 +343,7 @@ class Run {
       readOnly: false,
       store: this.#runtime.store,
       loop: this.#loop,
+      previous: this.#runtime,
     })
       .then((runtime) => {
         renewLease(runtime, this.#runId, runtime.clock());

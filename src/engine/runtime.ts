@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { canonicalJson } from '../actions/canonical.js';
 import { CodemonkeysError } from '../errors.js';
 import { FACETS } from '../facets/index.js';
 import { Services } from '../facets/services.js';
@@ -45,6 +46,12 @@ export interface RuntimeOptions {
   store?: SqliteStore;
   /** Kept across the looks of one `reconcile` run. */
   loop?: LoopState;
+  /**
+   * The runtime this load replaces (a run reloading its fleet): its services (CI clients, runners)
+   * are kept while fleet.yaml's spec is the same, so that what they hold (a Jenkins folder read
+   * for the products about to be looked at) is not lost to a reload.
+   */
+  previous?: Runtime;
 }
 
 /** The fleet revision is invalid: nothing was done. Carries every problem for the caller to print. */
@@ -82,20 +89,27 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = options.store ?? openStateStore(path, options.readOnly);
   const stateDir = dirname(path);
   const concurrency = fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
-  const services = await Services.open(
-    [...FACETS.values()].flatMap((facet) => facet.services),
-    {
-      fleet,
-      fleetDir,
-      stateDir,
-      statePath: path,
-      readOnly: options.readOnly,
-      env: options.env,
-      logger: options.logger,
-      concurrency,
-      clock: options.clock,
-    },
-  );
+  const previous = options.previous;
+  const same =
+    previous !== undefined &&
+    previous.stateDir === stateDir &&
+    canonicalJson(previous.fleet.fleet.manifest.spec) === canonicalJson(fleet.fleet.manifest.spec);
+  const services = same
+    ? previous.services
+    : await Services.open(
+        [...FACETS.values()].flatMap((facet) => facet.services),
+        {
+          fleet,
+          fleetDir,
+          stateDir,
+          statePath: path,
+          readOnly: options.readOnly,
+          env: options.env,
+          logger: options.logger,
+          concurrency,
+          clock: options.clock,
+        },
+      );
   return {
     fleet,
     fleetDir,
