@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
 import { openStore, type SqliteStore } from '../store/sqlite.js';
 import type { Clock } from '../util/clock.js';
+import { perObject } from '../util/per-object.js';
 import type { LoopState } from './loop-state.js';
 
 /** Everything a pass needs: the fleet at one revision, the state store, the backends. */
@@ -48,7 +49,7 @@ export interface RuntimeOptions {
   loop?: LoopState;
   /**
    * The runtime this load replaces (a run reloading its fleet): its services (CI clients, runners)
-   * are kept while fleet.yaml's spec is the same, so that what they hold (a Jenkins folder read
+   * are kept while fleet.yaml's spec and the private repositories are the same, so that what they hold (a Jenkins folder read
    * for the products about to be looked at) is not lost to a reload.
    */
   previous?: Runtime;
@@ -93,7 +94,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const same =
     previous !== undefined &&
     previous.stateDir === stateDir &&
-    canonicalJson(previous.fleet.fleet.manifest.spec) === canonicalJson(fleet.fleet.manifest.spec);
+    servicesKey(previous.fleet) === servicesKey(fleet);
   const services = same
     ? previous.services
     : await Services.open(
@@ -123,6 +124,16 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock: options.clock,
   };
 }
+
+/** What services are opened from: fleet.yaml's spec, and the private repositories with their credentials. */
+const servicesKey = perObject((fleet: Fleet) =>
+  canonicalJson({
+    spec: fleet.fleet.manifest.spec,
+    private: [...fleet.products.values()]
+      .filter((product) => product.manifest.spec.repo.credentials !== undefined)
+      .map((product) => [product.manifest.spec.repo.url, product.manifest.spec.repo.credentials]),
+  }),
+);
 
 /** The state file read-write; read-only when asked (an empty in-memory state when there is no file yet). */
 export function openStateStore(path: string, readOnly: boolean): SqliteStore {

@@ -18,10 +18,14 @@ describe('services', () => {
     );
   });
 
-  it('are declared by every registered facet that reaches the world (ci, ansible, tofu)', () => {
+  it('are declared by every registered facet that reaches the world (repo access, ci, ansible, tofu)', () => {
     const names = Object.fromEntries(
       [...FACETS].map(([name, facet]) => [name, facet.services.map((s) => s.name)]),
     );
-    expect(names).toEqual({ build: ['ci'], infra: ['tofu'], deploy: ['ansible'] });
+    expect(names).toEqual({
+      build: ['repo-access', 'ci'],
+      infra: ['repo-access', 'tofu'],
+      deploy: ['repo-access', 'ansible'],
+    });
   });
 });

@@ -63,7 +63,7 @@ async function cloneMirror(url: string, gitDir: string, cacheDir: string): Promi
   cloning.add(temp);
   try {
     const args = ['clone', '--mirror', '--quiet', '--', url, temp];
-    const result = await runGit(args);
+    const result = await runGit(args, { remote: url });
     if (result.exitCode !== 0) {
       await rm(temp, { recursive: true, force: true });
       throw gitFailure(
@@ -89,7 +89,7 @@ async function cloneMirror(url: string, gitDir: string, cacheDir: string): Promi
 async function fetchMirror(url: string, gitDir: string): Promise<void> {
   const args = ['fetch', '--prune', '--quiet', '--no-write-fetch-head', 'origin'];
   for (let attempt = 1; ; attempt++) {
-    const result = await runGit(args, { cwd: gitDir });
+    const result = await runGit(args, { cwd: gitDir, remote: url });
     if (result.exitCode === 0) return;
     if (attempt >= FETCH_ATTEMPTS) {
       throw gitFailure(

@@ -115,6 +115,8 @@ export async function proposeFile(proposal: FileProposal): Promise<ProposalResul
       ['push', '--quiet', lease, '--end-of-options', proposal.repoUrl, `HEAD:${ref}`],
       dir,
       `push ${ref}`,
+      undefined,
+      proposal.repoUrl,
     );
     return { branch: proposal.branch, commit, base: proposal.base, outcome: 'pushed' };
   } finally {
@@ -132,8 +134,14 @@ async function carries(gitDir: string, proposal: FileProposal): Promise<boolean>
   return (await readFileAt(gitDir, head, proposal.path)) === proposal.content;
 }
 
-async function git(args: string[], cwd: string, what: string, input?: string): Promise<string> {
-  const result = await runGit(args, { cwd, input });
+async function git(
+  args: string[],
+  cwd: string,
+  what: string,
+  input?: string,
+  remote?: string,
+): Promise<string> {
+  const result = await runGit(args, { cwd, input, remote });
   if (result.exitCode !== 0) {
     const rejected = /stale info|rejected|non-fast-forward/i.test(result.stderr);
     throw gitFailure(

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { CodemonkeysError, CommandError, type NextStep } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 import { gitEnv } from '../../util/git-env.js';
+import { credentialAccess } from './credentials.js';
 import { localBranchHeads } from './local-refs.js';
 
 /** How long one git command may take by default: long enough for a slow fetch, short enough to notice a hang. */
@@ -34,12 +35,32 @@ export interface GitResult {
  */
 export async function runGit(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number; input?: string; keepFinalNewline?: boolean } = {},
+  options: {
+    cwd?: string;
+    timeoutMs?: number;
+    input?: string;
+    keepFinalNewline?: boolean;
+    /** The repository URL the command talks to: its credential, if it has one, goes with it. */
+    remote?: string;
+  } = {},
+): Promise<GitResult> {
+  const access = await credentialAccess(options.remote);
+  try {
+    return await run(args, options, access.env);
+  } finally {
+    await access.cleanup();
+  }
+}
+
+async function run(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number; input?: string; keepFinalNewline?: boolean },
+  credentialEnv: Record<string, string>,
 ): Promise<GitResult> {
   const result = await execa('git', args, {
     cwd: options.cwd,
     // Only the protocols we need (GIT_ALLOW_PROTOCOL), whatever the user's config or environment says.
-    env: gitEnv(),
+    env: { ...gitEnv(), ...credentialEnv },
     extendEnv: false,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     timeout: options.timeoutMs ?? GIT_TIMEOUT_MS,
@@ -136,7 +157,7 @@ export async function remoteBranchHeads(
   refuseOptionLikeRefs(repoUrl, branches);
   const refs = new Map(branches.map((branch) => [`refs/heads/${branch}`, branch]));
   const args = ['ls-remote', '--end-of-options', repoUrl, ...refs.keys()];
-  const result = await runGit(args);
+  const result = await runGit(args, { remote: repoUrl });
   if (result.exitCode !== 0) {
     const shown = redactor.redactText(repoUrl);
     throw gitFailure(`cannot read repository ${shown}`, args, result, 'RepoUnreachable', 'transient');
@@ -173,7 +194,7 @@ export function resolveRepoUrl(url: string, fleetDir: string): string {
 }
 
 /** Git's own rule: a colon with no slash before it makes `host:path` an ssh address. */
-function isScpLike(url: string): boolean {
+export function isScpLike(url: string): boolean {
   const colon = url.indexOf(':');
   if (colon <= 0) return false;
   const slash = url.indexOf('/');

@@ -35,7 +35,7 @@ export function versionOfTag(tag: string, tagFormat = DEFAULT_TAG_FORMAT): strin
 export async function releases(repoUrl: string, tagFormat = DEFAULT_TAG_FORMAT): Promise<Release[]> {
   refuseOptionLike('repository URL', repoUrl);
   const args = ['ls-remote', '--tags', '--end-of-options', repoUrl];
-  const result = await runGit(args);
+  const result = await runGit(args, { remote: repoUrl });
   if (result.exitCode !== 0) {
     const shown = redactor.redactText(repoUrl);
     throw gitFailure(`cannot read the tags of ${shown}`, args, result, 'RepoUnreachable', 'transient');

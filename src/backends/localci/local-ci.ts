@@ -6,7 +6,7 @@ import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { redactor as defaultRedactor, type Redactor } from '../../log/redact.js';
 import type { BuildRecord, BuildRequest, CiBackend } from '../ci.js';
-import { mirrorPath, removeWorktree } from '../git/mirror.js';
+import { ensureMirror, mirrorPath, removeWorktree } from '../git/mirror.js';
 import { refuseOptionLike } from '../git/remote.js';
 import { readLogFrom } from './build-log.js';
 import { writeJob } from './job.js';
@@ -108,6 +108,9 @@ export class LocalCi implements CiBackend {
   }
 
   async #start(dir: string, request: BuildRequest): Promise<StoredBuild> {
+    // The commit is fetched here, where the repository's credential is known (credentials.ts);
+    // the worker then finds it in the mirror and never talks to the repository itself.
+    await ensureMirror(request.repoUrl, this.#mirrorDir, request.commit);
     const runId = newRunId();
     const paths = buildPaths(join(dir, runId));
     await mkdir(paths.dir);

@@ -1,5 +1,6 @@
 import type { ActionKind } from '../../actions/kinds.js';
 import type { ActionKindSpec, Facet } from '../facet.js';
+import { repoAccessService } from '../repo-access.js';
 import { configureJob, triggerBuild } from './actuate.js';
 import { ciService } from './ci.js';
 import { proposeJenkinsfile } from './jenkinsfile.js';
@@ -11,7 +12,7 @@ import { buildState, planBuild } from './plan.js';
 export const buildFacet: Facet<BuildObservation> = {
   name: 'build',
   needs: [],
-  services: [ciService],
+  services: [repoAccessService, ciService],
   actions: new Map<ActionKind, ActionKindSpec>([
     ['build.configure', { actuate: configureJob }],
     ['build.trigger', { actuate: triggerBuild }],

@@ -1,5 +1,6 @@
 import type { ActionKind } from '../../actions/kinds.js';
 import type { ActionKindSpec, Facet } from '../facet.js';
+import { repoAccessService } from '../repo-access.js';
 import { applyDeploy } from './actuate.js';
 import { ansibleService } from './ansible.js';
 import { type DeployObservation, observeDeploy } from './observe.js';
@@ -12,7 +13,7 @@ import { deployState, planDeploy } from './plan.js';
 export const deployFacet: Facet<DeployObservation> = {
   name: 'deploy',
   needs: ['build', 'infra'],
-  services: [ansibleService],
+  services: [repoAccessService, ansibleService],
   actions: new Map<ActionKind, ActionKindSpec>([['deploy.apply', { actuate: applyDeploy }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.deploy !== undefined,

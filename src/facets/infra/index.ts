@@ -1,5 +1,6 @@
 import type { ActionKind } from '../../actions/kinds.js';
 import type { ActionKindSpec, Facet } from '../facet.js';
+import { repoAccessService } from '../repo-access.js';
 import { applyInfra } from './actuate.js';
 import { type InfraObservation, observeInfra } from './observe.js';
 import { infraState, planInfra } from './plan.js';
@@ -12,7 +13,7 @@ import { tofuService } from './runner.js';
 export const infraFacet: Facet<InfraObservation> = {
   name: 'infra',
   needs: [],
-  services: [tofuService],
+  services: [repoAccessService, tofuService],
   actions: new Map<ActionKind, ActionKindSpec>([['infra.apply', { actuate: applyInfra }]]),
   runsLocalProcesses: true,
   configured: (product) => product.manifest.spec.infra !== undefined,
