@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/sqlite.js';
 import { openTofuPlanStore } from '../../src/store/tofu-plans.js';
 import { requireMirror, zipEntries } from '../backends/tofu/fixtures.js';
-import { testClock } from '../helpers/clock.js';
+import { TEST_NOW, testClock } from '../helpers/clock.js';
 import { commitAll, git, tempDir } from '../helpers/git.js';
 
 requireMirror();
@@ -108,7 +108,7 @@ function run(
 function approve(fleet: InfraFleet, target: string, by: string): void {
   const store = openStore(fleet.stateFile);
   try {
-    store.addApproval({ target, by, reason: 'test', at: new Date().toISOString() });
+    store.addApproval({ target, by, reason: 'test', at: TEST_NOW.toISOString() });
   } finally {
     store.close();
   }

@@ -5,6 +5,7 @@ import type { PullRequestView } from '../../src/engine/pr-view.js';
 import { buildPullRequestView } from '../../src/engine/pull-request.js';
 import { renderPullRequestMarkdown } from '../../src/engine/render/markdown.js';
 import { createLogger } from '../../src/log/logger.js';
+import { TEST_NOW } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
 import { git } from '../helpers/git.js';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
     cwd: repo.root,
     env: process.env,
     logger,
-    now: new Date(),
+    now: TEST_NOW,
   });
 }, 60_000);
 afterAll(() => repo.cleanup());
@@ -107,7 +108,7 @@ describe('the pull-request view of a fleet change', () => {
       cwd: repo.root,
       env: process.env,
       logger,
-      now: new Date(),
+      now: TEST_NOW,
     });
     expect(broken.headPlan).toBeUndefined();
     const markdown = renderPullRequestMarkdown(broken, { base: 'base', head: 'HEAD' });

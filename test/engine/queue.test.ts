@@ -8,6 +8,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Milliseconds on the fake timers' clock (never the machine's). */
+function fakeNow(): number {
+  return (vi.getMockedSystemTime() as Date).getTime();
+}
+
 /** A handler that records each key it is handed and waits `ms` (fake time) per key. */
 function recorder(ms = 0) {
   const handled: string[] = [];
@@ -66,10 +71,10 @@ describe('WorkQueue', () => {
   it('brings a key back after its delay, keeping the earliest of two', async () => {
     const queue = new WorkQueue({ concurrency: 1, backoff: () => 1000 });
     const at: number[] = [];
-    const start = Date.now();
+    const start = fakeNow();
     queue.add('a');
     const run = queue.run(async () => {
-      at.push(Date.now() - start);
+      at.push(fakeNow() - start);
       if (at.length === 1) {
         queue.addAfter('a', 5_000);
         queue.addAfter('a', 2_000);
@@ -85,10 +90,10 @@ describe('WorkQueue', () => {
     const backoff = vi.fn((failures: number) => 1_000 * 2 ** (failures - 1));
     const queue = new WorkQueue({ concurrency: 1, backoff });
     const at: number[] = [];
-    const start = Date.now();
+    const start = fakeNow();
     queue.add('a');
     const run = queue.run(async (key) => {
-      at.push(Date.now() - start);
+      at.push(fakeNow() - start);
       if (at.length < 4) queue.addRateLimited(key);
       else if (at.length === 4) {
         queue.forget(key);

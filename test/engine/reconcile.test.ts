@@ -87,7 +87,7 @@ describe('reconcile over real git repositories and SQLite', () => {
     await repo.commitFleet('add lib2 (its repo does not exist)');
     const runtime = await readOnlyRuntime(repo);
     try {
-      const { plan } = await computePlan({ runtime, dryRun: true, now: new Date() });
+      const { plan } = await computePlan({ runtime, dryRun: true, now: NOW });
       expect(plan.actions.map((action) => action.idempotencyKey)).toEqual([`build.trigger:acme/lib@${head}`]);
       expect(plan.products.find((product) => product.product === 'acme/lib2')?.facets.build).toMatchObject({
         state: 'error',
@@ -252,11 +252,11 @@ describe('reconcile over real git repositories and SQLite', () => {
         runtime,
         dryRun: true,
         cachedObservations: true,
-        now: new Date(),
+        now: NOW,
       });
       expect(cached.plan.actions).toEqual([]);
       expect(cached.plan.products.map((product) => product.facets.build?.state)).toEqual(['ready', 'ready']);
-      const live = await computePlan({ runtime, dryRun: true, now: new Date() });
+      const live = await computePlan({ runtime, dryRun: true, now: NOW });
       expect(live.plan.products.map((product) => product.facets.build?.reason)).toEqual([
         'RepoUnreachable',
         'RepoUnreachable',
