@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CodemonkeysError } from '../errors.js';
 import type { Lease, SqliteStore } from '../store/sqlite.js';
-import { processRuns } from '../util/process.js';
+import { processRuns } from '../util/processes.js';
 import type { Runtime } from './runtime.js';
 
 /** How long a lease lasts without renewal; a run renews it every quarter of this, and the executor while actions run. */

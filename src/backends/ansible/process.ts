@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { killGroup } from '../localci/processes.js';
+import { killGroup } from '../../util/processes.js';
 
 /** How ansible-playbook ended; `spawn` never throws for a failed or killed run. */
 export interface ProcessOutcome {

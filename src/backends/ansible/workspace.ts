@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processRuns } from '../../util/process.js';
+import { processRuns } from '../../util/processes.js';
 import { CALLBACK_DIR, CALLBACK_NAME, localhostInventory } from './inventory.js';
 
 /** Run directories are named after the process that made them: `codemonkeys-ansible-<pid>-XXXXXX`. */

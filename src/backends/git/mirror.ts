@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
 import { cacheDir } from '../../paths.js';
-import { processRuns } from '../../util/process.js';
+import { processRuns } from '../../util/processes.js';
 import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 
 /** A full commit id (SHA-1 or SHA-256); anything else is refused before it reaches git. */

@@ -1,6 +1,6 @@
 import { open, rm } from 'node:fs/promises';
+import { readIfExists } from '../../util/files.js';
 import type { BuildRequest } from '../ci.js';
-import { readIfExists } from './record.js';
 
 /**
  * What trigger hands the detached worker: the whole request (environment values and the

@@ -5,6 +5,8 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { redactor as defaultRedactor, type Redactor } from '../../log/redact.js';
+import { isAlive, killGroup, ownsLiveGroup } from '../../util/processes.js';
+import { spawnWorker, workerScript } from '../../util/spawn-worker.js';
 import type { BuildRecord, BuildRequest, CiBackend } from '../ci.js';
 import { ensureMirror, mirrorPath, removeWorktree } from '../git/mirror.js';
 import { refuseOptionLike } from '../git/remote.js';
@@ -12,9 +14,7 @@ import { readLogFrom } from './build-log.js';
 import { writeJob } from './job.js';
 import { buildPaths, commitDir, isRunId, newRunId } from './layout.js';
 import { withLock } from './lock.js';
-import { isAlive, killGroup, ownsLiveGroup } from './processes.js';
 import { isFinal, readStored, type StoredBuild, toBuildRecord, writeStored } from './record.js';
-import { spawnWorker } from './spawn-worker.js';
 
 /** The most a single `log` call returns. */
 const LOG_CHUNK_BYTES = 1024 * 1024;
@@ -126,7 +126,7 @@ export class LocalCi implements CiBackend {
     await writeFile(paths.log, '');
     let worker: StoredBuild['worker'];
     try {
-      worker = spawnWorker(paths.dir);
+      worker = spawnWorker(workerScript('backends/localci/worker.js'), paths.dir);
     } catch (error) {
       await rm(paths.dir, { recursive: true, force: true });
       throw error;

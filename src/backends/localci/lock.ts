@@ -3,7 +3,7 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
-import { isAlive, type ProcessRef, selfRef } from './processes.js';
+import { isAlive, type ProcessRef, selfRef } from '../../util/processes.js';
 
 /** How often a waiting process looks at a lock or a slot again. */
 const POLL_MS = 25;

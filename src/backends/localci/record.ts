@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readIfExists, replaceFile } from '../../util/files.js';
+import type { ProcessRef } from '../../util/processes.js';
 import type { BuildRecord, BuildState } from '../ci.js';
-import type { ProcessRef } from './processes.js';
 
 /** What the local runner stores in `record.json`: the BuildRecord plus what it needs to judge liveness. */
 export interface StoredBuild extends BuildRecord {
@@ -51,33 +50,7 @@ export async function readStored(path: string): Promise<StoredBuild | undefined>
   return text === undefined ? undefined : (JSON.parse(text) as StoredBuild);
 }
 
-/**
- * Replaces a record file whole: written to a temporary file, flushed, renamed over the old one.
- * A reader sees the old record or the new one, never half of one, even if the writer is killed.
- */
+/** Replaces a record file whole (see replaceFile): a reader never sees half of one. */
 export async function writeStored(path: string, stored: StoredBuild): Promise<void> {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(`${JSON.stringify(stored, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/** A file's text, or undefined when there is no such file. */
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  await replaceFile(path, `${JSON.stringify(stored, null, 2)}\n`);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { selfRef } from '../../util/processes.js';
 import type { BuildState } from '../ci.js';
 import { createWorktree, ensureMirror, removeWorktree } from '../git/mirror.js';
 import { GitCommandError } from '../git/remote.js';
@@ -6,7 +7,6 @@ import { BuildLog, readTail } from './build-log.js';
 import { type Job, takeJob } from './job.js';
 import { type BuildPaths, buildPaths } from './layout.js';
 import { acquireSlot, unlock } from './lock.js';
-import { selfRef } from './processes.js';
 import { readStored, type StoredBuild, writeStored } from './record.js';
 import { runStep, type StepOutcome } from './run-step.js';
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
-import { killGroup, type ProcessRef, startToken } from './processes.js';
+import { killGroup, type ProcessRef, startToken } from '../../util/processes.js';
 
 /** Where and how a step runs, and where its output goes. */
 export interface StepOptions {

@@ -97,11 +97,15 @@ export function groupAlive(pgid: number): boolean {
 }
 
 /**
- * Ends a whole process group (a step and everything it started): SIGTERM, then SIGKILL for
+ * Ends a whole process group (a step and everything it started): `signal` (SIGTERM), then SIGKILL for
  * whatever is left after the grace period. Zombies waiting for a reaper count as ended.
  */
-export async function killGroup(pgid: number, graceMs = KILL_GRACE_MS): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+export async function killGroup(
+  pgid: number,
+  graceMs = KILL_GRACE_MS,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  if (!signalGroup(pgid, signal)) return;
   const until = Date.now() + graceMs;
   while (Date.now() < until) {
     if (!groupAlive(pgid)) return;
@@ -128,4 +132,14 @@ export function ownsLiveGroup(leader: ProcessRef): boolean {
   const token = startToken(leader.pid);
   if (token !== null && leader.token !== null && token !== leader.token) return false;
   return groupAlive(leader.pid);
+}
+
+/** Whether a process of this machine runs (signal 0 reaches it, or it exists under another user). */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
