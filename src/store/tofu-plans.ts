@@ -123,22 +123,24 @@ export function readTofuPlanRecord(db: Database.Database, id: string): TofuPlanR
   return row ? toRecord(row) : undefined;
 }
 
-/** The newest saved plan of a product. */
+/**
+ * The newest saved plan of a product: the last one saved (by rowid, which grows with each
+ * insert), not the one with the latest `created_at`, since a clock can step back (NTP, a VM
+ * restored, another process with another clock) and the newest plan must never look old.
+ */
 export function latestTofuPlanRecord(db: Database.Database, product: string): TofuPlanRecord | undefined {
   const row = db
-    .prepare<[string], PlanRow>(
-      `${SELECT_PLAN} WHERE product = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
-    )
+    .prepare<[string], PlanRow>(`${SELECT_PLAN} WHERE product = ? ORDER BY rowid DESC LIMIT 1`)
     .get(product);
   return row ? toRecord(row) : undefined;
 }
 
-/** Drops all but the newest `keep` plans of a product (their chunks go with them). */
+/** Drops all but the last `keep` plans saved of a product (their chunks go with them). */
 export function pruneTofuPlans(db: Database.Database, product: string, keep: number): number {
   const result = db
     .prepare(
       `DELETE FROM tofu_plans WHERE product = ? AND id NOT IN (
-         SELECT id FROM tofu_plans WHERE product = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+         SELECT id FROM tofu_plans WHERE product = ? ORDER BY rowid DESC LIMIT ?)`,
     )
     .run(product, product, keep);
   return result.changes;

@@ -109,7 +109,7 @@ describe('the saved tofu plan store', () => {
     expect(thrown).toMatchObject({ reason: 'TofuPlanMissing', next: 'stalled' });
   });
 
-  it(`keeps the newest ${TOFU_PLANS_KEPT} plans of a product, and other products' plans`, () => {
+  it(`keeps the ${TOFU_PLANS_KEPT} plans of a product saved last, whatever their clock said, and other products' plans`, () => {
     const { dir, path, plans } = scratch();
     const file = planFile(dir, 'p', Buffer.from('x'));
     const other = plans.save({
@@ -121,7 +121,8 @@ describe('the saved tofu plan store', () => {
     });
     const ids: string[] = [];
     for (let index = 0; index < TOFU_PLANS_KEPT + 2; index += 1) {
-      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, index));
+      // The clock steps back on each save: the last plan saved is still the newest, and kept.
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, 59 - index));
       ids.push(
         plans.save({ product: 'acme/site', file, fingerprint: `f${index}`, summary, createdAt: at }).id,
       );
