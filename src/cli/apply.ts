@@ -74,8 +74,8 @@ async function runApply(context: CommandContext, options: ApplyOptions): Promise
   const runtime = await open(false);
   const runId = leaseOwner();
   try {
-    takeLease(runtime, runId, io.clock());
-    const result = await applyPlan({ runtime, runId, expectPlanId, now: io.clock() });
+    const leftRunning = takeLease(runtime, runId, io.clock());
+    const result = await applyPlan({ runtime, runId, expectPlanId, leftRunning, now: io.clock() });
     printExecuted(io.stdout, result.executed);
     context.exitCode = result.executed.some((action) => action.outcome === 'failed') ? 1 : 0;
   } finally {

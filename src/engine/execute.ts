@@ -1,9 +1,11 @@
 import PQueue from 'p-queue';
-import type { GatedAction } from '../actions/action.js';
+import type { Action, GatedAction } from '../actions/action.js';
 import { CodemonkeysError } from '../errors.js';
 import type { ActuateContext, Actuator } from '../facets/actuator.js';
+import type { Logger } from '../log/logger.js';
 import { redactor } from '../log/redact.js';
-import type { StateStore } from '../store/store.js';
+import type { JournalEntry, StateStore } from '../store/store.js';
+import { actionFolder, removeActionFolder } from './action-folders.js';
 import { backoffDelayMs } from './backoff.js';
 import { runnableIds } from './gate.js';
 import type { ActionLease } from './lease.js';
@@ -109,6 +111,19 @@ export class Executor {
   }
 
   /**
+   * Goes on with actions a reconciler that died left running (takeLease): each is handed to this
+   * run in the journal without a new attempt, and its actuator called again for the same
+   * attempt, which waits for the detached run or reads how it ended. No gate: they were gated
+   * when they started, and their effect is under way or done. What they did.
+   */
+  async resume(entries: readonly JournalEntry[], context = this.#options.context): Promise<ExecutedAction[]> {
+    const resumed = entries.flatMap((entry) =>
+      entry.action ? [this.#run(entry.action, entry.planId, context, true)] : [],
+    );
+    return Promise.all(resumed);
+  }
+
+  /**
    * Starts no action any more (a SIGTERM): what runs goes on to its end, what waits is skipped
    * with `why`, and the journal keeps nothing of it, so the next run plans it again.
    */
@@ -124,10 +139,20 @@ export class Executor {
   }
 
   /** Never rejects: a failure anywhere is the action's `failed` outcome. */
-  #run(action: GatedAction, planId: string | null, context: ActuateContext): Promise<ExecutedAction> {
+  #run(
+    action: Action,
+    planId: string | null,
+    context: ActuateContext,
+    resume = false,
+  ): Promise<ExecutedAction> {
     const existing = this.#pending.get(action.id);
     if (existing) return existing;
-    const promise = this.#attempt(action, planId, context)
+    const attempt = resume
+      ? this.#queue
+          .add(() => this.#start(action, planId, context, resume))
+          .then((done) => done as ExecutedAction)
+      : this.#attempt(action as GatedAction, planId, context);
+    const promise = attempt
       .catch((error: unknown) => this.#failed(action, error))
       .then((result) => {
         this.#results.push(result);
@@ -163,12 +188,17 @@ export class Executor {
   }
 
   /** The moment an action would start: only under the lease, which is kept alive until it ends. */
-  async #start(action: GatedAction, planId: string | null, context: ActuateContext): Promise<ExecutedAction> {
+  async #start(
+    action: Action,
+    planId: string | null,
+    context: ActuateContext,
+    resume = false,
+  ): Promise<ExecutedAction> {
     const lost = this.#leaseLost();
     if (lost !== undefined) return skipped(action, lost);
     this.#running++;
     try {
-      return await runOne(action, planId, { ...this.#options, context });
+      return await runOne(action, planId, { ...this.#options, context }, resume);
     } finally {
       this.#running--;
       if (this.#running === 0) this.#stopRenewal();
@@ -215,7 +245,7 @@ export class Executor {
   }
 
   /** An action whose bookkeeping (journal, lease) threw: failed, with the error's message. */
-  #failed(action: GatedAction, error: unknown): ExecutedAction {
+  #failed(action: Action, error: unknown): ExecutedAction {
     const detail = describeFailure(error).error.message;
     this.#options.context.logger.warn(
       { product: action.product, action: action.id, runId: this.#options.runId, detail },
@@ -225,20 +255,27 @@ export class Executor {
   }
 }
 
+/**
+ * One action: its intent journaled (or, resumed, the intent a dead process left handed to this
+ * run), its actuator called in the attempt's folder, its outcome journaled, the folder removed.
+ */
 async function runOne(
-  action: GatedAction,
+  action: Action,
   planId: string | null,
   options: ExecutorOptions,
+  resume: boolean,
 ): Promise<ExecutedAction> {
   const { store, context } = options;
-  const begun = store.beginAction(action, {
-    planId,
-    runId: options.runId,
-    now: context.now(),
-  });
-  if (begun.status === 'already-succeeded')
-    return { ...base(action), outcome: 'succeeded', detail: 'already done (same idempotency key)' };
-  if (begun.status !== 'started') return skipped(action, `journal says ${begun.status}`);
+  let entry: JournalEntry;
+  if (resume) {
+    entry = store.resumeAction(action.idempotencyKey, { runId: options.runId, now: context.now() });
+  } else {
+    const begun = store.beginAction(action, { planId, runId: options.runId, now: context.now() });
+    if (begun.status === 'already-succeeded')
+      return { ...base(action), outcome: 'succeeded', detail: 'already done (same idempotency key)' };
+    if (begun.status !== 'started') return skipped(action, `journal says ${begun.status}`);
+    entry = begun.entry;
+  }
   const actuator = options.actuators.get(action.kind);
   const logger = context.logger.child({
     product: action.product,
@@ -246,6 +283,29 @@ async function runOne(
     kind: action.kind,
     runId: options.runId,
   });
+  const actionDir = actionFolder(context.stateDir, entry);
+  const executed = await actuate(
+    action,
+    { ...context, actionDir },
+    entry,
+    { ...options, logger },
+    actuator,
+    resume,
+  );
+  // Only once the journal holds the outcome: until then the folder tells the next process what ran.
+  await removeActionFolder(actionDir);
+  return executed;
+}
+
+async function actuate(
+  action: Action,
+  context: ActuateContext,
+  entry: JournalEntry,
+  options: ExecutorOptions & { logger: Logger },
+  actuator: Actuator | undefined,
+  resume: boolean,
+): Promise<ExecutedAction> {
+  const { store, logger } = options;
   try {
     if (!actuator)
       throw new CodemonkeysError(`no actuator is registered for ${action.kind}`, {
@@ -254,7 +314,7 @@ async function runOne(
       });
     // The intent is on disk before anything is done: after a power cut, the action is known to have maybe run.
     await store.whenDurable();
-    logger.info('action started');
+    logger.info(resume ? 'action resumed' : 'action started');
     const result = await actuator(action, context);
     store.finishAction(action.idempotencyKey, { state: 'succeeded', result }, context.now());
     logger.info('action succeeded');
@@ -266,8 +326,7 @@ async function runOne(
       failure.next === 'stalled'
         ? null
         : new Date(
-            now.getTime() +
-              (failure.retryAfterMs ?? (options.backoff ?? backoffDelayMs)(begun.entry.attempts)),
+            now.getTime() + (failure.retryAfterMs ?? (options.backoff ?? backoffDelayMs)(entry.attempts)),
           ).toISOString();
     store.finishAction(action.idempotencyKey, { state: 'failed', error: failure.error, retryAt }, now);
     logger.warn({ reason: failure.error.reason, next: failure.next, retryAt }, 'action failed');
@@ -302,7 +361,7 @@ function backendQueue(
   return queue;
 }
 
-function base(action: GatedAction): Omit<ExecutedAction, 'outcome'> {
+function base(action: Action): Omit<ExecutedAction, 'outcome'> {
   const done: Omit<ExecutedAction, 'outcome'> = {
     actionId: action.id,
     product: action.product,
@@ -312,6 +371,6 @@ function base(action: GatedAction): Omit<ExecutedAction, 'outcome'> {
   return done;
 }
 
-function skipped(action: GatedAction, detail: string): ExecutedAction {
+function skipped(action: Action, detail: string): ExecutedAction {
   return { ...base(action), outcome: 'skipped', detail };
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CodemonkeysError } from '../errors.js';
 import type { Lease, SqliteStore } from '../store/sqlite.js';
+import type { JournalEntry } from '../store/store.js';
 import { processRuns } from '../util/processes.js';
+import { actionFolder, runStartedIn, sweepActionFolders } from './action-folders.js';
 import type { Runtime } from './runtime.js';
 
 /** How long a lease lasts without renewal; a run renews it every quarter of this, and the executor while actions run. */
@@ -45,10 +47,13 @@ function leaseLoss(lease: Lease | undefined, runId: string, now: Date): string |
 
 /**
  * One reconciler per state file. Intents left by an earlier run are from a process that died
- * mid-action: they are marked abandoned so that the journal lets them be retried (actuators are
- * idempotent, and publish-class ones check before acting).
+ * mid-action. Those whose actuator had started a detached run (a playbook, a tofu apply that
+ * outlives the process) are returned, to be resumed: their effect may have happened or be under
+ * way, so they are waited for and recorded as they really ended, never started again. The others
+ * had not begun to act: they are marked abandoned, so that the journal lets the next pass plan,
+ * gate and run them again. Folders of attempts that are neither are removed.
  */
-export function takeLease(runtime: Runtime, runId: string, now: Date): void {
+export function takeLease(runtime: Runtime, runId: string, now: Date): JournalEntry[] {
   const store = runtime.store;
   if (!store.acquireLease(runId, LEASE_TTL_MS, now)) {
     // A holder on this machine whose process is gone (killed mid-run) does not get to keep the fleet waiting.
@@ -58,9 +63,22 @@ export function takeLease(runtime: Runtime, runId: string, now: Date): void {
     store.releaseLease(holder);
     if (!store.acquireLease(runId, LEASE_TTL_MS, now)) throw leaseHeld(runtime);
   }
+  const leftRunning: JournalEntry[] = [];
   for (const entry of store.journal({})) {
-    if (entry.state === 'intent' && entry.runId !== runId) store.markAbandoned(entry.idempotencyKey, now);
+    if (entry.state !== 'intent' || entry.runId === runId) continue;
+    if (entry.action !== null && runStartedIn(actionFolder(runtime.stateDir, entry))) leftRunning.push(entry);
+    else store.markAbandoned(entry.idempotencyKey, now);
   }
+  sweepActionFolders(
+    runtime.stateDir,
+    leftRunning.map((entry) => actionFolder(runtime.stateDir, entry)),
+  );
+  if (leftRunning.length > 0)
+    runtime.logger.info(
+      { actions: leftRunning.map((entry) => entry.actionId) },
+      'actions left running by a reconciler that died are resumed',
+    );
+  return leftRunning;
 }
 
 /** Lease owners are `host:pid:uuid`; true when that host is this one and that process is gone. */

@@ -2,7 +2,7 @@ import type { Action, GatedAction } from '../actions/action.js';
 import type { ActionKind } from '../actions/kinds.js';
 import type { ProductObservation } from '../facets/facet.js';
 import { redactor } from '../log/redact.js';
-import type { Approval, Condition } from '../store/store.js';
+import type { Approval, Condition, JournalEntry } from '../store/store.js';
 import { parseDuration } from '../util/duration.js';
 import { WRITES_PRODUCT_REPO } from './actuators.js';
 import type { ExecutedAction, Executor } from './execute.js';
@@ -19,6 +19,8 @@ export interface ProductRun {
   runId: string;
   /** Runs the gated actions (one for the whole run: one set of limits). */
   executor: Executor;
+  /** The product's actions a reconciler that died left running, to resume (each handed out once). */
+  takeLeftRunning(product: string): JournalEntry[];
   /** Whether a product is Ready, as this run last saw it (undefined: not known, not waited for). */
   ready(product: string): boolean | undefined;
   /** Approvals that count for these actions: of their ids, and of a plan that lists them. */
@@ -75,7 +77,7 @@ type Step = (item: Item, run: ProductRun) => Promise<void> | void;
  * found to the item and, if it wants one, when to look again. Status is written once, at the end,
  * also when a step throws.
  */
-const STEPS: readonly Step[] = [observe, plan, gate, record, act];
+const STEPS: readonly Step[] = [resume, observe, plan, gate, record, act];
 
 /** Observe, plan, gate, record, act, then write the status: one product, once. */
 export async function reconcileProduct(id: string, run: ProductRun, orphan?: Orphan): Promise<ProductResult> {
@@ -110,6 +112,17 @@ export async function reconcileProduct(id: string, run: ProductRun, orphan?: Orp
     ready: isReady(item.status, item.actions.length),
     outcome: outcomeOf(item.outcomes, resyncAfterMs(runtime)),
   };
+}
+
+/**
+ * Actions a reconciler that died left running for this product (a playbook, a tofu apply in a
+ * detached worker): waited for and recorded as they really ended before the product is looked
+ * at, so that nothing is observed half-done and nothing is started a second time.
+ */
+async function resume(item: Item, run: ProductRun): Promise<void> {
+  const entries = run.takeLeftRunning(item.id);
+  if (entries.length === 0) return;
+  item.executed.push(...(await run.executor.resume(entries, contextOf(run.runtime))));
 }
 
 /** Each configured facet, read-only; a facet that fails keeps its error (retried after a backoff). */
@@ -190,7 +203,7 @@ function record(item: Item, run: ProductRun): void {
 
 /** The runnable actions, each after those it waits on; what ran is looked at again soon after. */
 async function act(item: Item, run: ProductRun): Promise<void> {
-  item.executed = await run.executor.submit(item.actions, null, contextOf(run.runtime));
+  item.executed.push(...(await run.executor.submit(item.actions, null, contextOf(run.runtime))));
   if (item.executed.some((action) => action.outcome !== 'skipped'))
     item.outcomes.push({ type: 'requeue', afterMs: AFTER_ACTING_MS, why: 'look at what was done' });
   forgetPushedHeads(run.runtime, item.executed);

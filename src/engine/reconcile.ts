@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Action, GatedAction } from '../actions/action.js';
-import type { Approval, Condition } from '../store/store.js';
+import type { Approval, Condition, JournalEntry } from '../store/store.js';
 import { ACTUATORS } from './actuators.js';
 import { backoffDelayMs } from './backoff.js';
 import { gaveUpConditions } from './conditions.js';
@@ -125,8 +125,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   }
   const store = first.store;
   try {
-    takeLease(first, runId, clock());
-    return await new Run(options, runId, loop, first).reconcile();
+    const leftRunning = takeLease(first, runId, clock());
+    return await new Run(options, runId, loop, first, leftRunning).reconcile();
   } finally {
     store.releaseLease(runId);
     store.close();
@@ -153,8 +153,21 @@ class Run {
   readonly #counts = new Map<string, number>();
   readonly #gaveUp = new Map<string, GaveUp>();
   readonly #executed: ExecutedAction[] = [];
+  /** Actions a reconciler that died left running (takeLease), by product: each product's reconcile resumes its own first. */
+  readonly #leftRunning = new Map<string, JournalEntry[]>();
 
-  constructor(options: ReconcileOptions, runId: string, loop: LoopState, runtime: Runtime) {
+  constructor(
+    options: ReconcileOptions,
+    runId: string,
+    loop: LoopState,
+    runtime: Runtime,
+    leftRunning: readonly JournalEntry[] = [],
+  ) {
+    for (const entry of leftRunning) {
+      const list = this.#leftRunning.get(entry.product) ?? [];
+      list.push(entry);
+      this.#leftRunning.set(entry.product, list);
+    }
     this.#options = options;
     this.#runId = runId;
     this.#loop = loop;
@@ -200,6 +213,7 @@ class Run {
     try {
       this.#refresh(this.#runtime);
       this.#queueAll();
+      this.#resumeUnqueued();
       await this.#queue.run((id) => this.#reconcile(id));
       // "Converged" is said of fresh reads: when a look used what a facet remembered (a branch head
       // read a few seconds before), every product is looked at once more, on fresh reads.
@@ -241,6 +255,24 @@ class Run {
     for (const id of ids) this.#queue.add(id);
     if (only === undefined)
       for (const orphan of this.#orphans.values()) if (orphan.prune) this.#queue.add(orphan.product);
+  }
+
+  /**
+   * Actions left running for products this run does not reconcile (another was asked for with
+   * `--product`, or the product left the fleet) are resumed on their own: their outcome is
+   * recorded all the same.
+   */
+  #resumeUnqueued(): void {
+    const only = this.#options.product;
+    for (const [product, entries] of this.#leftRunning) {
+      const queued =
+        only === undefined
+          ? this.#runtime.fleet.products.has(product) || this.#orphans.get(product)?.prune
+          : product === only;
+      if (queued) continue;
+      this.#leftRunning.delete(product);
+      void this.#executor.resume(entries).then((done) => this.#executed.push(...done));
+    }
   }
 
   async #reconcile(id: string): Promise<void> {
@@ -329,6 +361,11 @@ class Run {
       runtime,
       runId: this.#runId,
       executor: this.#executor,
+      takeLeftRunning: (product) => {
+        const entries = this.#leftRunning.get(product) ?? [];
+        this.#leftRunning.delete(product);
+        return entries;
+      },
       ready: (product) => this.#ready(product),
       approvals: (actions) => this.#approvals(actions),
       withinProcessLimit: (run) => this.#processes.add(run, { throwOnTimeout: true }),

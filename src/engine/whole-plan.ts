@@ -2,7 +2,7 @@ import type { GatedAction } from '../actions/action.js';
 import { CodemonkeysError } from '../errors.js';
 import type { ProductObservation } from '../facets/facet.js';
 import type { Product } from '../fleet/model.js';
-import type { Condition } from '../store/store.js';
+import type { Condition, JournalEntry } from '../store/store.js';
 import { ACTUATORS } from './actuators.js';
 import { type ExecutedAction, Executor } from './execute.js';
 import { gatePlan } from './gate.js';
@@ -93,11 +93,27 @@ export async function applyPlan(
   options: Omit<WholePlanOptions, 'dryRun' | 'cachedObservations' | 'observations'> & {
     runId: string;
     expectPlanId: string;
+    /** Actions a reconciler that died left running (takeLease): resumed before anything is looked at. */
+    leftRunning?: readonly JournalEntry[];
   },
 ): Promise<AppliedPlan> {
   const { runtime, now } = options;
+  const executor = new Executor({
+    store: runtime.store,
+    context: { ...runtime, now: runtime.clock },
+    actuators: ACTUATORS,
+    runId: options.runId,
+    concurrency: runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
+    perBackend: runtime.perBackend,
+    lease: actionLease(runtime.store, options.runId),
+  });
+  // What they did changes what is observed: a plan made while they ran would be made twice.
+  if (options.leftRunning?.length) await executor.resume(options.leftRunning);
   const { plan, observations } = await computePlan({ ...options, dryRun: false });
-  if (plan.id !== options.expectPlanId) throw new StalePlanError(options.expectPlanId, plan.id);
+  if (plan.id !== options.expectPlanId) {
+    await executor.finish();
+    throw new StalePlanError(options.expectPlanId, plan.id);
+  }
   let executed: ExecutedAction[] = [];
   let conditions = new Map<string, Condition[]>();
   try {
@@ -105,15 +121,6 @@ export async function applyPlan(
     cacheObservations(runtime.store, observations.values(), now);
     runtime.store.savePlan(plan.id, plan, now);
     recordDecisions(runtime, plan.actions, plan.constitutionRevision, observations, now);
-    const executor = new Executor({
-      store: runtime.store,
-      context: { ...runtime, now: runtime.clock },
-      actuators: ACTUATORS,
-      runId: options.runId,
-      concurrency: runtime.fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4,
-      perBackend: runtime.perBackend,
-      lease: actionLease(runtime.store, options.runId),
-    });
     await executor.submit(plan.actions, plan.id);
     executed = await executor.finish();
   } finally {

@@ -16,6 +16,15 @@ export interface ActuateContext {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   now(): Date;
+  /**
+   * This attempt's own folder (engine/action-folders.ts). A program an actuator runs for real
+   * goes in a detached worker in a subfolder of it (runDetached), so that it outlives the
+   * reconciler; a restarted reconciler calls the actuator again for the same attempt, and the run
+   * found in the subfolder is waited for or read back, not started again. So an actuator must
+   * reach its detached run before it changes anything else. Absent when an actuator is called
+   * outside the executor: programs then run attached.
+   */
+  actionDir?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Action } from '../actions/action.js';
+import type { Action, GatedAction } from '../actions/action.js';
 import { CodemonkeysError } from '../errors.js';
 import { insertAudit } from './audit.js';
 import { fromStoredJson, isoFromText, isoTime, storable, toStoredJson } from './json.js';
@@ -32,6 +32,7 @@ interface JournalRow {
   result: string | null;
   error: string | null;
   retry_at: string | null;
+  action: string | null;
 }
 
 /**
@@ -52,13 +53,13 @@ export function beginJournal(
   const attempts = (existing?.attempts ?? 0) + 1;
   const at = isoTime(context.now);
   db.prepare(
-    `INSERT INTO journal (idempotency_key, action_id, product, kind, plan_id, run_id, state, attempts, started_at)
-     VALUES (@key, @actionId, @product, @kind, @planId, @runId, 'intent', @attempts, @at)
+    `INSERT INTO journal (idempotency_key, action_id, product, kind, plan_id, run_id, state, attempts, started_at, action)
+     VALUES (@key, @actionId, @product, @kind, @planId, @runId, 'intent', @attempts, @at, @action)
      ON CONFLICT (idempotency_key) DO UPDATE SET
        action_id = excluded.action_id, product = excluded.product, kind = excluded.kind,
        plan_id = excluded.plan_id, run_id = excluded.run_id, state = 'intent',
        attempts = excluded.attempts, started_at = excluded.started_at,
-       finished_at = NULL, result = NULL, error = NULL, retry_at = NULL`,
+       finished_at = NULL, result = NULL, error = NULL, retry_at = NULL, action = excluded.action`,
   ).run({
     key: action.idempotencyKey,
     actionId: action.id,
@@ -68,6 +69,7 @@ export function beginJournal(
     runId: context.runId,
     attempts,
     at,
+    action: toStoredJson(storable(actionOf(action))),
   });
   insertAudit(
     db,
@@ -87,6 +89,28 @@ export function beginJournal(
     context.now,
   );
   return { status: 'started', entry: mustRead(db, action.idempotencyKey) };
+}
+
+/** The action as the journal keeps it: the planned action, without what the gate added. */
+function actionOf(action: Action): Action {
+  const { verdict: _verdict, blockedBy: _blockedBy, ...planned } = action as Partial<GatedAction> & Action;
+  return planned;
+}
+
+/**
+ * Hands an intent a process left behind to this run (`runId`), without a new attempt: the action
+ * goes on where it was (its detached worker is waited for or read back), audited as
+ * `action.resumed`. Call inside a write transaction; the key must be in flight.
+ */
+export function resumeJournal(
+  db: Database.Database,
+  key: string,
+  context: { runId: string; now: Date },
+): JournalEntry {
+  const row = requireInFlight(db, key, 'resume');
+  db.prepare('UPDATE journal SET run_id = ? WHERE idempotency_key = ?').run(context.runId, key);
+  audit(db, row, 'action.resumed', { fromRunId: row.run_id, runId: context.runId }, context.now);
+  return mustRead(db, key);
 }
 
 /** Why an existing entry keeps its key from starting again now, or undefined when a retry is due. */
@@ -226,5 +250,6 @@ function toEntry(row: JournalRow): JournalEntry {
     result: fromStoredJson(row.result),
     error: fromStoredJson(row.error) as JournalEntry['error'],
     retryAt: row.retry_at,
+    action: fromStoredJson(row.action) as Action | null,
   };
 }

@@ -3,6 +3,7 @@ import { CodemonkeysError } from '../errors.js';
 import { systemClock } from '../util/clock.js';
 import { SCHEMA_V1 } from './schema-v1.js';
 import { SCHEMA_V2 } from './schema-v2.js';
+import { SCHEMA_V3 } from './schema-v3.js';
 
 /** One numbered step of the schema; applied once, in a transaction, in order. */
 export interface Migration {
@@ -18,6 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: SCHEMA_V1 },
   { version: 2, name: 'tofu-plans', sql: SCHEMA_V2 },
+  { version: 3, name: 'journal-action', sql: SCHEMA_V3 },
 ];
 
 /** The newest schema version this code knows. */

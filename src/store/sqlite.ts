@@ -18,6 +18,7 @@ import {
   listJournal,
   RECONCILER_ACTOR,
   readJournalEntry,
+  resumeJournal,
 } from './journal.js';
 import { dropLease, extendLease, type Lease, readLease, takeLease } from './lease.js';
 import { migrate, requireCurrent } from './migrations.js';
@@ -83,6 +84,10 @@ export class SqliteStore implements StateStore {
 
   whenDurable(): Promise<void> {
     return this.#wal.request();
+  }
+
+  resumeAction(idempotencyKey: string, context: { runId: string; now: Date }): JournalEntry {
+    return this.#write(() => resumeJournal(this.#db, idempotencyKey, context));
   }
 
   finishAction(idempotencyKey: string, outcome: ActionOutcome, now: Date): JournalEntry {

@@ -19,6 +19,8 @@ export interface JournalEntry {
   error: { message: string; reason: string; next: 'stalled' | 'waiting' | 'transient' } | null;
   /** For a failure: when a retry is due (backoff), null when it must not be retried (stalled). */
   retryAt: string | null;
+  /** The action the intent was written for; null in entries written before the journal kept it. */
+  action: Action | null;
 }
 
 /** What `beginAction` found: go ahead, or the key already ran or is running. */
@@ -107,6 +109,11 @@ export interface StateStore {
    * meanwhile; actions begun side by side share one fsync.
    */
   whenDurable(): Promise<void>;
+  /**
+   * Hands an intent of a process that died to this run, without a new attempt (`action.resumed`):
+   * its action goes on where it was. Throws `ActionNotInFlight` when the key is not an intent.
+   */
+  resumeAction(idempotencyKey: string, context: { runId: string; now: Date }): JournalEntry;
   /** Records the outcome of a started action; a failure records when to retry (null: stalled). */
   finishAction(
     idempotencyKey: string,

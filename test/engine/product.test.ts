@@ -34,6 +34,7 @@ function productRun(
     runtime,
     runId: 'test',
     executor: executor as Executor,
+    takeLeftRunning: () => [],
     ready,
     approvals: (actions) => runtime.store.approvals(actions.map((action) => action.id)),
     withinProcessLimit: (run) => processes.add(run, { throwOnTimeout: true }),

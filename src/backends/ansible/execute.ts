@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
+import { runDetached } from '../detached/run.js';
 import { parseCallbackOutput } from './callback.js';
 import { buildArgs, buildEnv, checkSecretEnv, locateAnsible, registerSecrets } from './command.js';
 import { commandError } from './errors.js';
@@ -119,34 +120,99 @@ async function execute(
   const inventory = request.inventory ? resolveInventory(request.inventory, request.baseDir) : undefined;
   const executable = await locateAnsible(settings);
   if (request.signal?.aborted) throw cancelledBeforeStart();
+  const parts: CommandParts = { modeArgs, request, settings, inventory, playbook, secretEnv };
+  const { outcome, command } =
+    request.detachedDir === undefined
+      ? await executeHere(executable, timeoutMs, parts)
+      : await executeDetached(request.detachedDir, executable, timeoutMs, parts);
+  throwIfStopped(outcome, command, timeoutMs, settings, basename(playbook));
+  return { outcome, command, playbook };
+}
+
+/** What one ansible-playbook command is made of, resolved and checked. */
+interface CommandParts {
+  modeArgs: string[];
+  request: PlaybookRequest;
+  settings: RunSettings;
+  inventory: string | undefined;
+  playbook: string;
+  secretEnv: Record<string, string>;
+}
+
+/** The run directory (in `parentDir`), the arguments, the environment and the command line as shown. */
+async function prepareCommand(parts: CommandParts, parentDir: string | undefined) {
+  const { modeArgs, request, settings, inventory, playbook, secretEnv } = parts;
   const workspace = await createWorkspace({
     vars: request.vars ?? {},
     localhost: inventory === undefined,
     vaultPassword: request.vaultPassword,
-    parentDir: settings.tempDir,
+    parentDir,
   });
+  const args = buildArgs(modeArgs, request, workspace, inventory ?? workspace.inventoryPath ?? '', playbook);
+  const display = ['ansible-playbook', ...args.map((arg) => settings.redactor.redactText(arg))];
+  settings.logger?.debug({ playbook: basename(playbook), command: display }, 'ansible-playbook started');
+  return { workspace, args, env: buildEnv(settings, secretEnv, workspace), display };
+}
+
+/** The run as a child of this process, its run directory removed afterwards. */
+async function executeHere(
+  executable: string,
+  timeoutMs: number,
+  parts: CommandParts,
+): Promise<{ outcome: ProcessOutcome; command: string[] }> {
+  const { workspace, args, env, display } = await prepareCommand(parts, parts.settings.tempDir);
   try {
-    const args = buildArgs(
-      modeArgs,
-      request,
-      workspace,
-      inventory ?? workspace.inventoryPath ?? '',
-      playbook,
-    );
-    const command = ['ansible-playbook', ...args.map((arg) => settings.redactor.redactText(arg))];
-    const env = buildEnv(settings, secretEnv, workspace);
-    settings.logger?.debug({ playbook: basename(playbook), command }, 'ansible-playbook started');
     const outcome = await spawnAnsible(executable, args, {
-      cwd: request.baseDir,
+      cwd: parts.request.baseDir,
       env,
       timeoutMs,
-      signal: request.signal,
+      signal: parts.request.signal,
     });
-    throwIfStopped(outcome, command, timeoutMs, settings, basename(playbook));
-    return { outcome, command, playbook };
+    return { outcome, command: display };
   } finally {
     await workspace.remove();
   }
+}
+
+/**
+ * The run in a detached worker (runDetached), its run directory inside the worker's folder and
+ * removed by the worker when the playbook ends. A run already in the folder is waited for or
+ * read back, never started again: what a restarted reconciler does with the deploy a killed one
+ * started.
+ */
+async function executeDetached(
+  dir: string,
+  executable: string,
+  timeoutMs: number,
+  parts: CommandParts,
+): Promise<{ outcome: ProcessOutcome; command: string[] }> {
+  const ran = await runDetached(dir, async () => {
+    const { workspace, args, env, display } = await prepareCommand(parts, dir);
+    return {
+      file: executable,
+      args,
+      cwd: parts.request.baseDir,
+      env,
+      timeoutMs,
+      removeAfter: [workspace.dir],
+      display,
+    };
+  });
+  if (ran.adopted)
+    parts.settings.logger?.info(
+      { playbook: basename(parts.playbook) },
+      'ansible-playbook run adopted from an earlier process',
+    );
+  const outcome: ProcessOutcome = {
+    stdout: ran.stdout,
+    stderr: ran.stderr,
+    exitCode: ran.exitCode,
+    signal: ran.signal,
+    timedOut: ran.timedOut,
+    cancelled: false,
+    spawnError: ran.spawnError,
+  };
+  return { outcome, command: ran.display };
 }
 
 function throwIfStopped(

@@ -35,8 +35,14 @@ export interface PlaybookRequest {
   skipTags?: string[];
   /** Default ANSIBLE_TIMEOUT_MS; past it the run's process group is killed and `AnsibleTimedOut` (transient) thrown. */
   timeoutMs?: number;
-  /** Aborting kills the run's process group; the call then rejects with `AnsibleCancelled` (transient). */
+  /** Aborting kills the run's process group; the call then rejects with `AnsibleCancelled` (transient). Not for detached runs. */
   signal?: AbortSignal;
+  /**
+   * Run in a detached worker whose files live in this folder (runDetached): the playbook goes on
+   * if the reconciler dies, and a later call with the same folder waits for that run or reads
+   * how it ended instead of running the playbook again. For real runs (`apply`) of an action.
+   */
+  detachedDir?: string;
 }
 
 /** What one run did, per host and per task, with every secret the redactor knows taken out. */

@@ -45,7 +45,7 @@ export interface TofuRun extends TofuRunResult {
 const MAX_OUTPUT_BYTES = 1024 * 1024 * 1024;
 
 /** How long tofu gets after SIGINT to stop cleanly (release the state lock) before it is killed. */
-const INTERRUPT_GRACE_MS = 30_000;
+export const INTERRUPT_GRACE_MS = 30_000;
 
 /**
  * Runs tofu with an argument array, never a shell; never throws for a failed run. On timeout tofu
@@ -67,24 +67,38 @@ export async function runTofu(
     forceKillAfterDelay: INTERRUPT_GRACE_MS,
     maxBuffer: MAX_OUTPUT_BYTES,
   });
-  const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
-  const messages = options.output === 'stream' ? parseUiStream(stdout) : [];
-  const diagnostics =
-    options.output === 'stream'
-      ? streamDiagnostics(messages)
-      : options.output === 'validate'
-        ? (validateDiagnostics(stdout)?.diagnostics ?? [])
-        : [];
-  return {
+  return tofuRunOf(
     args,
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    timedOut: Boolean(result.timedOut),
-    stdout,
-    stderr:
-      result.failed && result.exitCode === undefined ? `${stderr}\n${result.shortMessage ?? ''}` : stderr,
-    diagnostics,
-    messages,
-  };
+    {
+      stdout: String(result.stdout ?? ''),
+      stderr:
+        result.failed && result.exitCode === undefined ? `${stderr}\n${result.shortMessage ?? ''}` : stderr,
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut: Boolean(result.timedOut),
+    },
+    options.output,
+  );
+}
+
+/** How a tofu process ended, however it was run (here, or by a detached worker). */
+export interface TofuProcessEnd {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+}
+
+/** A run's result read from how its process ended: the UI messages and diagnostics of its output. */
+export function tofuRunOf(args: string[], end: TofuProcessEnd, output: TofuOutput): TofuRun {
+  const messages = output === 'stream' ? parseUiStream(end.stdout) : [];
+  const diagnostics =
+    output === 'stream'
+      ? streamDiagnostics(messages)
+      : output === 'validate'
+        ? (validateDiagnostics(end.stdout)?.diagnostics ?? [])
+        : [];
+  return { args, ...end, diagnostics, messages };
 }

@@ -6,11 +6,12 @@ import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { TofuPlanStore } from '../../store/tofu-plans.js';
 import { systemClock } from '../../util/clock.js';
+import { type DetachedCommand, detachedRunStarted, runDetached } from '../detached/run.js';
 import { findTofu } from '../tools.js';
 import { defaultProviderMirror, writeCliConfig } from './cli-config.js';
 import { formatDiagnostic, type TofuDiagnostic } from './diagnostics.js';
 import { TofuCommandError, tofuFailure } from './errors.js';
-import { runTofu, type TofuOutput, type TofuRun, tofuEnv } from './exec.js';
+import { INTERRUPT_GRACE_MS, runTofu, type TofuOutput, type TofuRun, tofuEnv, tofuRunOf } from './exec.js';
 import { KeyedMutex } from './mutex.js';
 import { readPlanJson, type TofuPlanSummary } from './plan-json.js';
 import { registerSecrets, secretsFoundIn, workspaceSecrets } from './secrets.js';
@@ -208,9 +209,16 @@ export class TofuRunner {
 
   /**
    * Applies a saved plan of the product, and only that: `tofu apply <planfile>`. tofu refuses a
-   * plan made against a state that has changed since (`TofuPlanStale`).
+   * plan made against a state that has changed since (`TofuPlanStale`). With `detachedDir`, tofu
+   * runs in a detached worker (runDetached) that outlives this process; a later call with the same
+   * folder finds that run and waits for it or reads how it ended, and prepares nothing: the
+   * working directory is the running tofu's until it ends.
    */
-  async apply(workspace: TofuWorkspace, planId: string): Promise<TofuApplyResult> {
+  async apply(
+    workspace: TofuWorkspace,
+    planId: string,
+    options: { detachedDir?: string } = {},
+  ): Promise<TofuApplyResult> {
     return this.#workspaces.run(workspace.product, async () => {
       const record = this.#options.plans.get(planId);
       if (record && record.product !== workspace.product) {
@@ -222,31 +230,65 @@ export class TofuRunner {
           },
         );
       }
-      const { tofu, paths, env } = await this.#prepare(workspace);
-      await mkdir(paths.plans, { recursive: true });
-      // Not named after the id, which comes from outside and so must not become part of a path.
-      const planFile = join(paths.plans, `${randomUUID()}.tfplan`);
-      try {
-        this.#options.plans.restore(planId, planFile);
-        const applied = await this.#run(tofu, workspace, paths, env, 'stream', [
-          'apply',
-          '-input=false',
-          '-json',
-          this.#lockTimeout(),
-          relative(paths.dir, planFile),
-        ]);
-        const counts = changeSummaryOf(applied);
-        this.#options.logger?.info({ product: workspace.product, planId, ...counts }, 'tofu apply finished');
-        return {
-          product: workspace.product,
-          planId,
-          ...counts,
-          warnings: warningsOf(applied.diagnostics, label(workspace)),
-        };
-      } finally {
-        await rm(planFile, { force: true });
-      }
+      const dir = options.detachedDir;
+      const applied =
+        dir !== undefined && detachedRunStarted(dir)
+          ? await this.#detached(workspace, dir, () => Promise.reject(new Error('a run is already there')))
+          : await this.#applyPlanFile(workspace, planId, dir);
+      const counts = changeSummaryOf(applied);
+      this.#options.logger?.info({ product: workspace.product, planId, ...counts }, 'tofu apply finished');
+      return {
+        product: workspace.product,
+        planId,
+        ...counts,
+        warnings: warningsOf(applied.diagnostics, label(workspace)),
+      };
     });
+  }
+
+  /** Prepares the working directory, restores the plan file, applies it (detached when `dir` is given). */
+  async #applyPlanFile(workspace: TofuWorkspace, planId: string, dir: string | undefined): Promise<TofuRun> {
+    const { tofu, paths, env } = await this.#prepare(workspace);
+    await mkdir(paths.plans, { recursive: true });
+    // Not named after the id, which comes from outside and so must not become part of a path.
+    const planFile = join(paths.plans, `${randomUUID()}.tfplan`);
+    try {
+      this.#options.plans.restore(planId, planFile);
+      const args = ['apply', '-input=false', '-json', this.#lockTimeout(), relative(paths.dir, planFile)];
+      if (dir === undefined) return await this.#run(tofu, workspace, paths, env, 'stream', args);
+      return await this.#detached(workspace, dir, async () => ({
+        file: tofu,
+        args,
+        cwd: paths.dir,
+        env,
+        timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        stopSignal: 'SIGINT',
+        graceMs: INTERRUPT_GRACE_MS,
+        // If this process dies, the worker removes the plan file once tofu has read it.
+        removeAfter: [planFile],
+        display: ['tofu', ...args],
+      }));
+    } finally {
+      await rm(planFile, { force: true });
+    }
+  }
+
+  /** One tofu command in a detached worker (runDetached); throws the typed failure unless it succeeded. */
+  async #detached(
+    workspace: TofuWorkspace,
+    dir: string,
+    prepare: () => Promise<DetachedCommand>,
+  ): Promise<TofuRun> {
+    const ended = await runDetached(dir, prepare);
+    if (ended.adopted)
+      this.#options.logger?.info(
+        { product: workspace.product },
+        'tofu apply adopted from an earlier process',
+      );
+    const run = tofuRunOf(ended.display.slice(1), ended, 'stream');
+    if (ended.spawnError !== null) run.stderr = `${run.stderr}\n${ended.spawnError}`;
+    if (run.exitCode !== 0) throw tofuFailure(run, this.#context(workspace));
+    return run;
   }
 
   /** `tofu validate` of the module (after `init`): every problem, located; never throws for an invalid module. */

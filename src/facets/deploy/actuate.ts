@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Action } from '../../actions/action.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
 import { CodemonkeysError } from '../../errors.js';
@@ -41,7 +42,10 @@ export async function applyDeploy(action: Action, context: ActuateContext): Prom
     },
     releaseDir,
   );
-  const result = await ansible.apply(request);
+  // Detached: the playbook goes on if the reconciler dies, and a restarted one waits for it or
+  // reads how it ended, rather than deploying a second time (see ActuateContext.actionDir).
+  const detachedDir = context.actionDir === undefined ? undefined : join(context.actionDir, 'playbook');
+  const result = await ansible.apply({ ...request, detachedDir });
   // A deploy is done when a check of it wants nothing more; a playbook that always changes
   // something would otherwise be deployed again on every pass.
   const after = await ansible.check(request);

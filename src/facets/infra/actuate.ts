@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { Action } from '../../actions/action.js';
+import { detachedRunStarted } from '../../backends/detached/run.js';
 import type { TofuApplyResult, TofuWorkspace } from '../../backends/tofu/index.js';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
@@ -39,20 +41,37 @@ export async function applyInfra(action: Action, context: ActuateContext): Promi
     const saved = tofu.latestPlan(product.id);
     if (saved?.fingerprint === fingerprint) {
       try {
-        return applied(await tofu.apply(workspace, saved.id));
+        return applied(await tofu.apply(workspace, saved.id, detachedIn(context, 'apply-saved')));
       } catch (error) {
         if (!(error instanceof CodemonkeysError && error.reason === 'TofuPlanStale')) throw error;
       }
     }
-    return planAndApply(tofu, workspace, fingerprint);
+    return planAndApply(tofu, workspace, fingerprint, context);
   });
+}
+
+/**
+ * Where an apply runs detached: a subfolder of the attempt's folder per apply, so that a
+ * restarted reconciler resuming the action finds each apply that ran (the saved plan's, refused
+ * as stale; then the fresh plan's) and runs none of them twice.
+ */
+function detachedIn(context: ActuateContext, name: string): { detachedDir?: string } {
+  return context.actionDir === undefined ? {} : { detachedDir: join(context.actionDir, name) };
 }
 
 async function planAndApply(
   tofu: InfraRunner,
   workspace: TofuWorkspace,
   fingerprint: string,
+  context: ActuateContext,
 ): Promise<InfraApplyResult> {
+  const detached = detachedIn(context, 'apply-fresh');
+  const latest = tofu.latestPlan(workspace.product);
+  if (detached.detachedDir !== undefined && detachedRunStarted(detached.detachedDir) && latest) {
+    // Resumed after the process that planned afresh and started applying died: no new plan while
+    // that apply may still run; the plan it applied is the newest saved one.
+    return applied(await tofu.apply(workspace, latest.id, detached));
+  }
   const fresh = await tofu.plan(workspace, { save: true });
   if (!fresh.changed) return { planId: null, add: 0, change: 0, destroy: 0, warnings: [] };
   if (fresh.fingerprint !== fingerprint || fresh.planId === null) {
@@ -61,7 +80,7 @@ async function planAndApply(
       { reason: 'PlanOutdated', next: 'transient' },
     );
   }
-  return applied(await tofu.apply(workspace, fresh.planId));
+  return applied(await tofu.apply(workspace, fresh.planId, detached));
 }
 
 function applied(result: TofuApplyResult): InfraApplyResult {

@@ -29,8 +29,12 @@ export interface InfraRunner {
   readonly readOnly: boolean;
   /** `TofuRunner.plan`; a read-only runner never saves the plan, whatever `save` says. */
   plan(workspace: TofuWorkspace, options?: { save?: boolean }): Promise<TofuPlanResult>;
-  /** `TofuRunner.apply` of a saved plan. */
-  apply(workspace: TofuWorkspace, planId: string): Promise<TofuApplyResult>;
+  /** `TofuRunner.apply` of a saved plan (in a detached worker with `detachedDir`). */
+  apply(
+    workspace: TofuWorkspace,
+    planId: string,
+    options?: { detachedDir?: string },
+  ): Promise<TofuApplyResult>;
   /** The newest saved plan of a product. */
   latestPlan(product: string): TofuPlanRecord | undefined;
 }
@@ -70,7 +74,7 @@ export function openInfraRunner(options: InfraRunnerOptions): InfraRunner {
   return {
     readOnly: false,
     plan: (workspace, planOptions) => runner.plan(workspace, planOptions),
-    apply: (workspace, planId) => runner.apply(workspace, planId),
+    apply: (workspace, planId, applyOptions) => runner.apply(workspace, planId, applyOptions),
     latestPlan: (product) => plans.latest(product),
   };
 }
