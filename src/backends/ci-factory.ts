@@ -65,7 +65,12 @@ async function openJenkins(fleet: Fleet, context: CiContext): Promise<CiBackend 
       token,
       tokenSource: jenkins.token ? describeSecretRef(jenkins.token) : undefined,
     });
-    return new JenkinsCi({ api, folder: jenkins.folder, clock: context.clock });
+    return new JenkinsCi({
+      api,
+      folder: jenkins.folder,
+      clock: context.clock,
+      credentials: jenkins.credentials,
+    });
   } catch (error) {
     return unavailable(error);
   }

@@ -8,6 +8,14 @@ const SECRET_KEY =
   /(^|[_-])(token|password|passwd|secret|api[_-]?key|private[_-]?key)$|^(token|password|secret|apikey)$/i;
 /** user:password@ in a URL. */
 const URL_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
+/**
+ * Maps whose keys name a secret and whose values are not one: fleet.yaml's
+ * `spec.ci.jenkins.credentials` gives for an org credential (`acme/git-token`) the id of the
+ * Jenkins credential holding it, never the secret.
+ */
+const NOT_SECRETS: Partial<Record<ManifestDocument['kind'], readonly string[]>> = {
+  Fleet: ['/spec/ci/jenkins/credentials'],
+};
 
 /**
  * Finds secrets written as literals where the schema cannot tell: free-form maps (vars, env,
@@ -15,8 +23,10 @@ const URL_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
  */
 export function checkLiteralSecrets(document: ManifestDocument): Problem[] {
   const problems: Problem[] = [];
+  const exempt = NOT_SECRETS[document.kind] ?? [];
   const walk = (value: unknown, path: (string | number)[]): void => {
     if (typeof value === 'string') {
+      if (exempt.includes(toPointer(path.slice(0, -1)))) return;
       const key = path[path.length - 1];
       if (typeof key === 'string' && SECRET_KEY.test(key) && value.length > 0) {
         problems.push(literal(document, path, `'${key}' looks like a secret`));

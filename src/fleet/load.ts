@@ -1,5 +1,6 @@
 import { checkConstitution } from './check-constitution.js';
 import { checkGitValues } from './check-git-values.js';
+import { checkJenkinsCredentials } from './check-jenkins-credentials.js';
 import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './check-products.js';
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
@@ -142,7 +143,12 @@ function loadAll(
       .filter((document) => document.kind === 'Product' && isCheckableProduct(document.value))
       .map((document) => ({ document, manifest: document.value as unknown as ProductManifest })),
   };
-  problems.push(...checkOrgs(checks), ...checkProducts(checks), ...checkDependencies(checks));
+  problems.push(
+    ...checkOrgs(checks),
+    ...checkProducts(checks),
+    ...checkDependencies(checks),
+    ...checkJenkinsCredentials(checks),
+  );
   problems.push(
     ...checkConstitution({
       ...checks,

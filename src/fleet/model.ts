@@ -29,11 +29,23 @@ export interface OrgSpec {
 
 export type CiBackendName = 'local' | 'jenkins';
 
+export interface JenkinsSpec {
+  url: string;
+  user?: string;
+  token?: SecretRef;
+  folder?: string;
+  /**
+   * The Jenkins credential (an id in Jenkins' own store) that checks out a repository whose
+   * product names an org credential: `<org>/<credential name>` → credential id.
+   */
+  credentials?: Record<string, string>;
+}
+
 export interface FleetSpec {
   orgs: OrgSpec[];
   ci?: {
     default?: CiBackendName;
-    jenkins?: { url: string; user?: string; token?: SecretRef; folder?: string };
+    jenkins?: JenkinsSpec;
   };
   llm?: { ollama?: { host: string; model: string; token?: SecretRef } };
   reconcile?: { interval?: string; concurrency?: number };

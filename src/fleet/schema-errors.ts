@@ -31,6 +31,7 @@ export function problemsFromSchemaErrors(parsed: ParsedYaml, errors: ErrorObject
 }
 
 function describe(parsed: ParsedYaml, error: ErrorObject): Problem {
+  if (error.propertyName !== undefined) return describeKey(parsed, error, error.propertyName);
   const parent = error.parentSchema as SchemaNode;
   const params = error.params as Record<string, unknown>;
   const secret = isSecretValue(error.instancePath, parent);
@@ -113,6 +114,29 @@ function describe(parsed: ParsedYaml, error: ErrorObject): Problem {
       return mismatch(base, 'invalid-value', at(error.instancePath), expected, found);
     }
   }
+}
+
+/**
+ * A key that `propertyNames` refuses (ajv names it in `propertyName`): located at the key itself,
+ * which is shown (a key names a value; it is never the secret).
+ */
+function describeKey(parsed: ParsedYaml, error: ErrorObject, key: string): Problem {
+  const pointer = `${error.instancePath}/${escapeSegment(key)}`;
+  const pattern = (error.params as { pattern?: unknown }).pattern;
+  const expected =
+    expectedOf(error.parentSchema as SchemaNode) ??
+    (typeof pattern === 'string' ? `matching ${pattern}` : `that ${String(error.message)}`);
+  const found = describeValue(key);
+  return {
+    severity: 'error',
+    code: 'bad-key',
+    file: parsed.file,
+    pointer,
+    ...parsed.locate(pointer, { key: true }),
+    message: `expected a key ${expected} at ${error.instancePath}, found the key ${found}`,
+    expected,
+    found,
+  };
 }
 
 type Base = Pick<Problem, 'severity' | 'file' | 'pointer'>;

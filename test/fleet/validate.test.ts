@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadFleetFiles } from '../../src/fleet/load.js';
 import type { Problem } from '../../src/fleet/problems.js';
 import { baseFileWith, fleetWith } from '../helpers/fleet-fixtures.js';
-import { cases, NOW, PRODUCT, WIDGET } from '../helpers/validate-cases.js';
+import {
+  cases,
+  FLEET_WITH_GLOBEX_GIT_TOKEN,
+  NOW,
+  PRIVATE_PORTAL,
+  PRODUCT,
+  WIDGET,
+} from '../helpers/validate-cases.js';
 
 describe('validation reports each class of mistake with its place', () => {
   it('accepts the base fixture fleet', () => {
@@ -68,5 +75,42 @@ describe('validation reports each class of mistake with its place', () => {
     );
     expect(result.problems.filter((problem) => problem.code === 'literal-secret')).toHaveLength(2);
     expect(JSON.stringify(result.problems)).not.toContain(secret);
+  });
+});
+
+describe('Jenkins credentials for private repositories (spec.ci.jenkins.credentials)', () => {
+  it('accept a product on jenkins whose repo credential is mapped, even under a secret-looking name', () => {
+    const fleetYaml = FLEET_WITH_GLOBEX_GIT_TOKEN.replace('gitToken: {', 'git-token: {').replace(
+      '      token: { env: JENKINS_TOKEN }\n',
+      '      token: { env: JENKINS_TOKEN }\n      credentials:\n        globex/git-token: globex-git-token\n',
+    );
+    const result = loadFleetFiles(
+      fleetWith({
+        'fleet.yaml': fleetYaml,
+        'products/globex/portal.yaml': PRIVATE_PORTAL.replace(
+          'credentials: gitToken',
+          'credentials: git-token',
+        ),
+      }),
+      NOW,
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.fleet?.fleet.manifest.spec.ci?.jenkins?.credentials).toEqual({
+      'globex/git-token': 'globex-git-token',
+    });
+  });
+
+  it('ask nothing of a product that builds locally from a private repository', () => {
+    const result = loadFleetFiles(
+      fleetWith({
+        'products/acme/core-lib.yaml': baseFileWith(
+          'products/acme/core-lib.yaml',
+          'repo: { url: ../repos/core-lib.git }',
+          'repo: { url: ../repos/core-lib.git, credentials: npmToken }',
+        ),
+      }),
+      NOW,
+    );
+    expect(result.problems).toEqual([]);
   });
 });

@@ -6,6 +6,28 @@ export const WIDGET = 'products/acme/widget.yaml';
 export const PRODUCT = (name: string, org: string, extra = '') =>
   `apiVersion: codemonkeys.dev/v1\nkind: Product\nmetadata:\n  name: ${name}\n  org: ${org}\nspec:\n  repo: { url: ../repos/${name}.git }\n${extra}`;
 
+/** The base fleet.yaml with `spec.ci.jenkins.credentials` holding `entries` (its first one on line 19). */
+export const FLEET_WITH_JENKINS_CREDENTIALS = (entries: string): string =>
+  baseFileWith(
+    'fleet.yaml',
+    '      token: { env: JENKINS_TOKEN }\n',
+    `      token: { env: JENKINS_TOKEN }\n      credentials:\n${entries}`,
+  );
+
+/** globex/portal (built on jenkins) cloned with org globex's credential `gitToken`. */
+export const PRIVATE_PORTAL = baseFileWith(
+  'products/globex/portal.yaml',
+  'repo: { url: ../repos/portal.git }',
+  'repo: { url: ../repos/portal.git, credentials: gitToken }',
+);
+
+/** The base fleet.yaml with org globex's credential `gitToken`, and no Jenkins credentials. */
+export const FLEET_WITH_GLOBEX_GIT_TOKEN = baseFileWith(
+  'fleet.yaml',
+  '    - name: globex\n',
+  '    - name: globex\n      credentials:\n        gitToken: { env: GLOBEX_GIT_TOKEN }\n',
+);
+
 export interface Expected {
   file: string;
   line: number;
@@ -424,6 +446,84 @@ export const cases: Case[] = [
         line: 9,
         code: 'jenkins-not-configured',
         message: /builds run on jenkins, but fleet.yaml has no spec.ci.jenkins/,
+      },
+    ],
+  },
+  {
+    name: 'a product on jenkins whose repo credential no Jenkins credential stands for is an error at its credential',
+    overlay: {
+      'fleet.yaml': FLEET_WITH_GLOBEX_GIT_TOKEN,
+      'products/globex/portal.yaml': PRIVATE_PORTAL,
+    },
+    expected: [
+      {
+        file: 'products/globex/portal.yaml',
+        line: 7,
+        column: 50,
+        pointer: '/spec/repo/credentials',
+        code: 'jenkins-credential-unmapped',
+        message:
+          /^globex\/portal builds on jenkins, and Jenkins checks its repository out with credential 'gitToken': fleet\.yaml maps no Jenkins credential to it \(add 'globex\/gitToken: <Jenkins credential id>' to spec\.ci\.jenkins\.credentials\)$/,
+      },
+    ],
+  },
+  {
+    name: 'a Jenkins credential mapped for an org that is not declared is an error at its key',
+    overlay: { 'fleet.yaml': FLEET_WITH_JENKINS_CREDENTIALS('        globx/npmToken: globex-npm\n') },
+    expected: [
+      {
+        file: 'fleet.yaml',
+        line: 19,
+        column: 9,
+        pointer: '/spec/ci/jenkins/credentials/globx~1npmToken',
+        code: 'undeclared-org',
+        message:
+          /maps 'globx\/npmToken', but org 'globx' is not declared in spec\.orgs \(did you mean 'globex'\?\); declared orgs: acme, globex/,
+      },
+    ],
+  },
+  {
+    name: 'a Jenkins credential mapped for a credential its org does not declare is an error at its key',
+    overlay: { 'fleet.yaml': FLEET_WITH_JENKINS_CREDENTIALS('        acme/npmTokn: acme-npm\n') },
+    expected: [
+      {
+        file: 'fleet.yaml',
+        line: 19,
+        column: 9,
+        pointer: '/spec/ci/jenkins/credentials/acme~1npmTokn',
+        code: 'unknown-credential',
+        message:
+          /maps 'acme\/npmTokn', but 'npmTokn' is not one of org acme's credentials \(did you mean 'npmToken'\?\); it has npmToken/,
+      },
+    ],
+  },
+  {
+    name: 'a Jenkins credential mapping whose key is not <org>/<credential> is an error at the key',
+    overlay: { 'fleet.yaml': FLEET_WITH_JENKINS_CREDENTIALS('        npmToken: acme-npm\n') },
+    expected: [
+      {
+        file: 'fleet.yaml',
+        line: 19,
+        column: 9,
+        pointer: '/spec/ci/jenkins/credentials/npmToken',
+        code: 'bad-key',
+        message:
+          /expected a key <org>\/<credential name>, naming an org credential at \/spec\/ci\/jenkins\/credentials, found the key 'npmToken'/,
+      },
+    ],
+  },
+  {
+    name: 'a Jenkins credential id that could break out of a Groovy string is an error at the value',
+    overlay: { 'fleet.yaml': FLEET_WITH_JENKINS_CREDENTIALS(`        acme/npmToken: "acme', url: 'x"\n`) },
+    expected: [
+      {
+        file: 'fleet.yaml',
+        line: 19,
+        column: 24,
+        pointer: '/spec/ci/jenkins/credentials/acme~1npmToken',
+        code: 'bad-format',
+        message:
+          /expected a Jenkins credential id of letters, digits, '\.', '_' and '-', starting with a letter or digit/,
       },
     ],
   },

@@ -5,20 +5,12 @@ import type { BuildRecord, BuildRequest, CiBackend, JobObservation, JobState } f
 import { BUILD_SPEC_PARAMETER, formatBuildSpec, parseBuildSpec } from './build-spec.js';
 import type { JenkinsApi, JenkinsBuild, JenkinsJob } from './client.js';
 import { consoleFailure } from './console.js';
-import { renderJenkinsfile, stageNames } from './jenkinsfile.js';
+import { jenkinsCheckoutOf, renderJenkinsfile, stageNames } from './jenkinsfile.js';
 import { jenkinsJobUrlPath, jobHashIn, renderFolderConfig, renderJob } from './job-config.js';
 
 const LOG_TAIL_BYTES = 4096;
 /** A folder is read whole when at least 1/FOLDER_READ_SHARE of its products are looked at (prepareJobs). */
 const FOLDER_READ_SHARE = 4;
-
-/**
- * The config.xml of the job a product's spec gives, and its hash (renderJob), once per product
- * object: the loader hands the same object back while its manifest is unchanged, and a loop's
- * passes would otherwise render each product's Jenkinsfile and config.xml again every time they
- * look (and each configure once more).
- */
-const wantedJob = perObject((product: Product) => renderJob(product, renderJenkinsfile(product)));
 
 /**
  * The Jenkins CI backend: a pipeline job per product (in a folder per org, under an optional
@@ -32,16 +24,38 @@ export class JenkinsCi implements CiBackend {
   readonly #api: JenkinsApi;
   readonly #folder: string | undefined;
   readonly #clock: Clock;
+  /**
+   * The config.xml of the job a product's spec gives, and its hash (renderJob), once per product
+   * object: the loader hands the same object back while its manifest is unchanged, and a loop's
+   * passes would otherwise render each product's Jenkinsfile and config.xml again every time they
+   * look (and each configure once more). Per backend object, since the checkout credential comes
+   * from fleet.yaml, which this object was made from.
+   */
+  readonly #wantedJob: (product: Product) => { config: string; hash: string };
   /** Folders made sure of (or being made sure of) by this object. */
   readonly #folders = new Map<string, Promise<void>>();
   /** Jobs announced by prepareJobs, each to be taken once from its folder's one read. */
   readonly #prepared = new Map<string, Promise<Map<string, JenkinsJob> | undefined>>();
 
-  /** `clock`: when a build is said to have been queued (the reconciler's clock; the machine's by default). */
-  constructor(options: { api: JenkinsApi; folder?: string; clock?: Clock }) {
+  /**
+   * `clock`: when a build is said to have been queued (the reconciler's clock; the machine's by
+   * default). `credentials`: fleet.yaml's `spec.ci.jenkins.credentials`, the Jenkins credential
+   * ids that check out private repositories (`<org>/<credential name>` → id), written into their
+   * jobs' Jenkinsfiles.
+   */
+  constructor(options: {
+    api: JenkinsApi;
+    folder?: string;
+    clock?: Clock;
+    credentials?: Readonly<Record<string, string>>;
+  }) {
     this.#api = options.api;
     this.#folder = options.folder;
     this.#clock = options.clock ?? systemClock;
+    const credentials = options.credentials;
+    this.#wantedJob = perObject((product: Product) =>
+      renderJob(product, renderJenkinsfile(product, jenkinsCheckoutOf(product, credentials))),
+    );
   }
 
   /**
@@ -58,7 +72,7 @@ export class JenkinsCi implements CiBackend {
     this.#prepared.delete(product.id);
     const job = prepared ? (await prepared)?.get(path[path.length - 1] as string) : await this.#api.job(path);
     if (job === undefined) return { job: 'missing', build: undefined };
-    const wanted = wantedJob(product).hash;
+    const wanted = this.#wantedJob(product).hash;
     return {
       job: jobHashIn(job.description) === wanted ? 'current' : 'drifted',
       build: await this.#buildOf(product.id, commit, path, job, product.manifest.spec.build?.steps),
@@ -109,7 +123,7 @@ export class JenkinsCi implements CiBackend {
   async ensureJob(product: Product, seen?: JobState): Promise<'created' | 'updated' | 'unchanged'> {
     const path = this.jobPath(product.id);
     for (let depth = 1; depth < path.length; depth++) await this.#ensureFolder(path.slice(0, depth));
-    const wanted = wantedJob(product).config;
+    const wanted = this.#wantedJob(product).config;
     if (seen === 'missing') {
       try {
         await this.#api.create(path, wanted);
@@ -290,13 +304,25 @@ function failureOf(
     };
   }
   const where = found ? `stage '${found.stage}' of ` : '';
+  const credential = found?.credential ? `, ${credentialNote(found.credential)}` : '';
   return {
     step: -1,
-    command: `${where}Jenkins build #${build.number} (${build.result})`,
+    command: `${where}Jenkins build #${build.number} (${build.result}${credential})`,
     exitCode: found?.exitCode ?? null,
     signal: null,
     logTail: tail,
   };
+}
+
+/**
+ * What the failing stage's checkout said of its Jenkins credential: a clone refused with a
+ * credential Jenkins has (a wrong or expired password) reads differently from one Jenkins could
+ * not find (not created, or another id).
+ */
+function credentialNote(credential: { id: string; found: boolean }): string {
+  return credential.found
+    ? `cloning with Jenkins credential '${credential.id}'`
+    : `Jenkins credential '${credential.id}' could not be found`;
 }
 
 /** SUCCESS → succeeded; FAILURE and UNSTABLE (tests failed) → failed; ABORTED, NOT_BUILT → aborted. */

@@ -1,5 +1,5 @@
 import type { Product } from '../../fleet/model.js';
-import { renderJenkinsfile } from './jenkinsfile.js';
+import { type JenkinsCheckout, renderJenkinsfile } from './jenkinsfile.js';
 
 /** How the Jenkinsfile committed in a product's repo compares with the one its spec gives. */
 export interface JenkinsfileDrift {
@@ -15,12 +15,16 @@ const CONTEXT_LINES = 2;
 const MAX_CHANGED_LINES = 8;
 
 /**
- * Compares the committed Jenkinsfile (undefined when the repo has none) with the generated one,
- * ignoring only spaces and tabs at line ends (a CR too, for a CRLF checkout) and one final line
- * break. Throws what renderJenkinsfile throws.
+ * Compares the committed Jenkinsfile (undefined when the repo has none) with the generated one
+ * (for `checkout`, as renderJenkinsfile), ignoring only spaces and tabs at line ends (a CR too,
+ * for a CRLF checkout) and one final line break. Throws what renderJenkinsfile throws.
  */
-export function jenkinsfileDrift(product: Product, committed: string | undefined): JenkinsfileDrift {
-  const expected = renderJenkinsfile(product);
+export function jenkinsfileDrift(
+  product: Product,
+  committed: string | undefined,
+  checkout: JenkinsCheckout = {},
+): JenkinsfileDrift {
+  const expected = renderJenkinsfile(product, checkout);
   if (committed === undefined) return { state: 'missing', expected };
   const before = comparableLines(committed);
   const after = comparableLines(expected);

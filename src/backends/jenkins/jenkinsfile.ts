@@ -16,8 +16,12 @@ const STAGE_NAME_MAX = 40;
  */
 const TEST_REPORTS = '**/test-results/**/*.xml';
 const TEST_ARTIFACTS = '**/test-results/**';
-const CHECKOUT =
-  "checkout([$class: 'GitSCM', branches: [[name: params.COMMIT]], userRemoteConfigs: [[url: params.REPO_URL]], extensions: [[$class: 'CleanBeforeCheckout']]])";
+/**
+ * What fleet.yaml's `spec.ci.jenkins.credentials` lets a Jenkins credential id be (the schema's
+ * jenkinsCredentialId): no quote, backslash, `$` or space, so the id is the same text in Groovy,
+ * in XML and in a message.
+ */
+export const JENKINS_CREDENTIAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
 /**
  * The first line of every step's script, so that Jenkins runs the step as the local runner does
  * (`bash -c <step>`: bash found on the PATH, neither `-e` nor `-x`). durable-task's
@@ -51,19 +55,57 @@ export const JOB_PARAMETERS: readonly { name: string; description: string }[] = 
 
 /**
  * The declarative Jenkinsfile of a product's build: a checkout of `params.COMMIT` from
- * `params.REPO_URL`, then one stage per build step (`sh` with a `#!/usr/bin/env bash` line and
+ * `params.REPO_URL` (with `checkout.credentialsId` for a private repository, see checkoutStep),
+ * then one stage per build step (`sh` with a `#!/usr/bin/env bash` line and
  * then the step's exact text, see STEP_SHEBANG), under the
  * spec's timeout rounded up to whole minutes. No `timestamps()` (a plugin, not core) and no
  * `disableConcurrentBuilds()`: builds of different commits may run side by side. Deterministic:
  * the same spec gives the same text byte for byte.
  * Throws a CodemonkeysError: `NoBuild` (the spec has no build block), `UnrenderableStep` or
- * `UnrenderableEnv` (a text Groovy and the shell cannot carry, see groovyTripleQuoted).
- * Rendered once per product object: the loader hands the same object back while its manifest is
- * unchanged, and a loop's passes ask for every product's Jenkinsfile several times each.
+ * `UnrenderableEnv` (a text Groovy and the shell cannot carry, see groovyTripleQuoted),
+ * `UnrenderableCredentialsId`.
+ * Rendered once per product object and credential: the loader hands the same object back while
+ * its manifest is unchanged, and a loop's passes ask for every product's Jenkinsfile several
+ * times each.
  */
-export const renderJenkinsfile: (product: Product) => string = perObject(render);
+export function renderJenkinsfile(product: Product, checkout: JenkinsCheckout = {}): string {
+  const texts = renderedFor(product);
+  let text = texts.get(checkout.credentialsId);
+  if (text === undefined) {
+    text = render(product, checkout);
+    texts.set(checkout.credentialsId, text);
+  }
+  return text;
+}
 
-function render(product: Product): string {
+/** How Jenkins checks a product's repository out. */
+export interface JenkinsCheckout {
+  /**
+   * The id of the Jenkins credential the git plugin clones with (`credentialsId` of the
+   * checkout's remote), for a private repository; none for a public one.
+   */
+  credentialsId?: string;
+}
+
+/** The Jenkinsfiles rendered for a product object, by checkout credential id (undefined: none). */
+const renderedFor = perObject((_product: Product) => new Map<string | undefined, string>());
+
+/**
+ * The checkout a product's Jenkinsfile makes, by the Jenkins credential fleet.yaml maps its repo
+ * credential to (`spec.ci.jenkins.credentials`, `<org>/<credential name>` → id): none when the
+ * product names no credential, or (which validation refuses) when it is not mapped.
+ */
+export function jenkinsCheckoutOf(
+  product: Product,
+  credentials: Readonly<Record<string, string>> | undefined,
+): JenkinsCheckout {
+  const name = product.manifest.spec.repo.credentials;
+  if (name === undefined || credentials === undefined) return {};
+  const key = `${product.manifest.metadata.org}/${name}`;
+  return Object.hasOwn(credentials, key) ? { credentialsId: credentials[key] as string } : {};
+}
+
+function render(product: Product, checkout: JenkinsCheckout): string {
   const build = product.manifest.spec.build;
   if (!build) {
     throw new CodemonkeysError(`${product.id}: the spec has no build block, so there is no Jenkinsfile`, {
@@ -91,7 +133,7 @@ function render(product: Product): string {
     '  }',
     ...environmentBlock(product, build.env ?? {}),
     '  stages {',
-    ...stage('Checkout', CHECKOUT),
+    ...stage('Checkout', checkoutStep(product, checkout)),
     ...stages,
     '  }',
     '  post {',
@@ -160,6 +202,27 @@ function shortName(step: string): string {
     .slice(0, STAGE_NAME_MAX - 1)
     .join('')
     .trimEnd()}…`;
+}
+
+/**
+ * The checkout of `params.COMMIT` from `params.REPO_URL` into a cleaned workspace (the git plugin's
+ * GitSCM), with the Jenkins credential of a private repository written into the script, never
+ * taken from a parameter: whoever may start a build cannot make it clone with another credential.
+ * Throws a CodemonkeysError `UnrenderableCredentialsId` for an id outside JENKINS_CREDENTIAL_ID
+ * (validation refuses one first).
+ */
+function checkoutStep(product: Product, checkout: JenkinsCheckout): string {
+  const id = checkout.credentialsId;
+  if (id !== undefined && !JENKINS_CREDENTIAL_ID.test(id)) {
+    throw new CodemonkeysError(
+      `${product.id}: the Jenkins credential id of its checkout is not letters, digits, '.', '_' and '-' (see spec.ci.jenkins.credentials)`,
+      { reason: 'UnrenderableCredentialsId' },
+    );
+  }
+  // The Snippet Generator's order: credentialsId before url.
+  const remote =
+    id === undefined ? 'url: params.REPO_URL' : `credentialsId: ${groovyQuoted(id)}, url: params.REPO_URL`;
+  return `checkout([$class: 'GitSCM', branches: [[name: params.COMMIT]], userRemoteConfigs: [[${remote}]], extensions: [[$class: 'CleanBeforeCheckout']]])`;
 }
 
 function stage(name: string, step: string): string[] {

@@ -5,9 +5,13 @@ import { localGitDir } from '../../backends/git/local-refs.js';
 import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { proposeFile, readFileAt } from '../../backends/git/propose.js';
 import { jenkinsfileDrift } from '../../backends/jenkins/drift.js';
-import { renderJenkinsfile } from '../../backends/jenkins/jenkinsfile.js';
+import {
+  type JenkinsCheckout,
+  jenkinsCheckoutOf,
+  renderJenkinsfile,
+} from '../../backends/jenkins/jenkinsfile.js';
 import { CodemonkeysError } from '../../errors.js';
-import type { Product } from '../../fleet/model.js';
+import type { Fleet, Product } from '../../fleet/model.js';
 import type { ActuateContext } from '../actuator.js';
 import type { PlanContext, ProposedAction } from '../facet.js';
 
@@ -15,6 +19,14 @@ import type { PlanContext, ProposedAction } from '../facet.js';
 export const JENKINSFILE_PATH = 'Jenkinsfile';
 /** The branch that carries a proposed Jenkinsfile; Code Monkeys Ship owns it and rewrites it. */
 export const JENKINSFILE_BRANCH = 'codemonkeys/jenkinsfile';
+
+/**
+ * How Jenkins checks a product of the fleet out: with the Jenkins credential fleet.yaml maps its
+ * repo credential to (`spec.ci.jenkins.credentials`), which the generated Jenkinsfile names.
+ */
+export function fleetCheckout(fleet: Fleet, product: Product): JenkinsCheckout {
+  return jenkinsCheckoutOf(product, fleet.fleet.manifest.spec.ci?.jenkins?.credentials);
+}
 
 /** How a Jenkins product's committed Jenkinsfile compares with the one its spec gives. */
 export interface JenkinsfileObservation {
@@ -31,19 +43,20 @@ export interface JenkinsfileObservation {
 /**
  * Reads the Jenkinsfile at the branch head and at the proposal branch's head — in place for a
  * repository on this machine, else from a mirror (fetched only when a head is new to it) — and
- * compares them with the generated one.
+ * compares them with the one generated for `checkout` (fleetCheckout).
  */
 export async function observeJenkinsfile(
   product: Product,
   repo: { url: string; head: string; proposalHead: string | undefined },
   mirrorDir: string,
+  checkout: JenkinsCheckout = {},
 ): Promise<JenkinsfileObservation> {
-  const expected = renderJenkinsfile(product);
+  const expected = renderJenkinsfile(product, checkout);
   // Files at a commit never change: the same heads and the same generated text compare the same.
   const key = [repo.url, repo.head, repo.proposalHead ?? '', textHash(expected)].join('\u0000');
   const known = SEEN.get(key);
   if (known) return known;
-  const observed = await compareJenkinsfile(product, expected, repo, mirrorDir);
+  const observed = await compareJenkinsfile(product, expected, repo, mirrorDir, checkout);
   if (SEEN.size >= SEEN_MAX) SEEN.delete(SEEN.keys().next().value as string);
   SEEN.set(key, observed);
   return observed;
@@ -58,18 +71,20 @@ async function compareJenkinsfile(
   expected: string,
   repo: { url: string; head: string; proposalHead: string | undefined },
   mirrorDir: string,
+  checkout: JenkinsCheckout,
 ): Promise<JenkinsfileObservation> {
   // A repository on this machine is read in place (its heads were just read from it); others through a mirror.
   const local = await localGitDir(repo.url);
   const gitDir = local ?? (await ensureMirror(repo.url, mirrorDir, repo.head));
   const committed = await readFileAt(gitDir, repo.head, JENKINSFILE_PATH);
-  const drift = jenkinsfileDrift(product, committed);
+  const drift = jenkinsfileDrift(product, committed, checkout);
   const proposal: JenkinsfileObservation['proposal'] = { branch: JENKINSFILE_BRANCH, carries: false };
   if (repo.proposalHead !== undefined && drift.state !== 'current') {
     proposal.head = repo.proposalHead;
     if (local === undefined) await ensureMirror(repo.url, mirrorDir, repo.proposalHead);
     const proposed = await readFileAt(gitDir, repo.proposalHead, JENKINSFILE_PATH);
-    proposal.carries = proposed !== undefined && jenkinsfileDrift(product, proposed).state === 'current';
+    proposal.carries =
+      proposed !== undefined && jenkinsfileDrift(product, proposed, checkout).state === 'current';
   } else if (repo.proposalHead !== undefined) {
     proposal.head = repo.proposalHead;
   }
@@ -138,7 +153,7 @@ export async function proposeJenkinsfile(action: Action, context: ActuateContext
       next: 'stalled',
     });
   }
-  const content = renderJenkinsfile(product);
+  const content = renderJenkinsfile(product, fleetCheckout(context.fleet, product));
   if (textHash(content) !== params.jenkinsfileHash) {
     // The spec changed between plan and apply: the next pass plans the new text.
     throw new CodemonkeysError(`the spec of ${product.id} changed since the plan; planning again`, {

@@ -5,7 +5,12 @@ import { CodemonkeysError } from '../../errors.js';
 import type { CiBackendName, Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
 import { ciService } from './ci.js';
-import { JENKINSFILE_BRANCH, type JenkinsfileObservation, observeJenkinsfile } from './jenkinsfile.js';
+import {
+  fleetCheckout,
+  JENKINSFILE_BRANCH,
+  type JenkinsfileObservation,
+  observeJenkinsfile,
+} from './jenkinsfile.js';
 import type { BuildMemory } from './memory.js';
 
 /**
@@ -79,7 +84,12 @@ export async function observeBuild(product: Product, context: ObserveContext): P
   }
   if (jenkins) {
     const repo = { url: repoUrl, head, proposalHead: heads.get(JENKINSFILE_BRANCH) };
-    observed.jenkinsfile = await observeJenkinsfile(product, repo, repoMirrorDir(context.env));
+    observed.jenkinsfile = await observeJenkinsfile(
+      product,
+      repo,
+      repoMirrorDir(context.env),
+      fleetCheckout(context.fleet, product),
+    );
   }
   return observed;
 }

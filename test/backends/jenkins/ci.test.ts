@@ -16,7 +16,7 @@ import {
 } from '../../emulators/jenkins/index.js';
 import { makeFleet } from '../../helpers/engine.js';
 import { commitAll, git, tempDir } from '../../helpers/git.js';
-import { productWith } from './product.js';
+import { productWith, withRepoCredential } from './product.js';
 
 let jenkins: JenkinsEmulator;
 let repo: string;
@@ -65,6 +65,33 @@ beforeAll(async () => {
 afterAll(async () => {
   await jenkins?.stop();
   cleanup?.();
+});
+
+describe('the job of a product in a private repository', () => {
+  const api = () =>
+    new JenkinsApi({
+      url: jenkins.url,
+      user: DEFAULT_JENKINS_USER.name,
+      token: DEFAULT_JENKINS_USER.apiToken,
+    });
+  const mappedTo = (id: string) =>
+    new JenkinsCi({ api: api(), folder: 'codemonkeys', credentials: { 'acme/gitToken': id } });
+  const privateProduct = withRepoCredential(productWith({ steps: ['true'] }, 'private'), 'gitToken');
+
+  it('checks out with the mapped Jenkins credential, and drifts when the mapping names another', async () => {
+    const sha = await commit('private:\n');
+    expect(await mappedTo('acme-git').configureJob(privateProduct)).toBe('created');
+    const path = ['codemonkeys', 'acme', 'private'];
+    expect(await api().config(path)).toContain(
+      'userRemoteConfigs: [[credentialsId: &apos;acme-git&apos;, url: params.REPO_URL]]',
+    );
+    expect((await mappedTo('acme-git').observeJob(privateProduct, sha)).job).toBe('current');
+    const rotated = mappedTo('acme-git-2026');
+    expect((await rotated.observeJob(privateProduct, sha)).job).toBe('drifted');
+    expect(await rotated.configureJob(privateProduct, 'drifted')).toBe('updated');
+    expect(await api().config(path)).toContain('credentialsId: &apos;acme-git-2026&apos;');
+    expect((await rotated.observeJob(privateProduct, sha)).job).toBe('current');
+  });
 });
 
 describe('the Jenkins CI backend, through the emulator', () => {

@@ -58,6 +58,41 @@ describe('consoleFailure', () => {
     expect(consoleFailure(text)).toEqual({ stage: 'build', exitCode: 127 });
   });
 
+  const CLONE_REFUSED = [
+    'Cloning the remote Git repository',
+    'hudson.plugins.git.GitException: Command "git clone http://127.0.0.1:1/acme/lib.git" returned status code 128:',
+    "stderr: fatal: Authentication failed for 'http://127.0.0.1:1/acme/lib.git/'",
+  ];
+  const SKIPPED_BUILD = ['make', ['Stage "make" skipped due to earlier failure(s)']] as [string, string[]];
+
+  it.each([
+    { line: 'using credential acme-git-token', credential: { id: 'acme-git-token', found: true } },
+    {
+      line: 'Warning: CredentialId "acme-git-token" could not be found.',
+      credential: { id: 'acme-git-token', found: false },
+    },
+  ])('names the credential a failed checkout cloned with: $line', ({ line, credential }) => {
+    const text = log(
+      [
+        ['Checkout', ['[Pipeline] checkout', 'The recommended git tool is: NONE', line, ...CLONE_REFUSED]],
+        SKIPPED_BUILD,
+      ],
+      [...POST, "ERROR: Error cloning remote repo 'origin'", 'Finished: FAILURE'],
+    );
+    expect(consoleFailure(text)).toEqual({ stage: 'Checkout', exitCode: null, credential });
+  });
+
+  it('names no credential when the failing stage is not the checkout', () => {
+    const text = log(
+      [
+        ['Checkout', ['[Pipeline] checkout', 'using credential acme-git-token']],
+        ['make', ['+ make']],
+      ],
+      ['ERROR: script returned exit code 2', 'Finished: FAILURE'],
+    );
+    expect(consoleFailure(text)).toEqual({ stage: 'make', exitCode: 2 });
+  });
+
   it('gives nothing for a log that names no stage', () => {
     expect(consoleFailure('Started by user x\nERROR: something else\nFinished: FAILURE\n')).toBeUndefined();
   });

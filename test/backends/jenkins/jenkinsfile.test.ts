@@ -6,13 +6,15 @@ import {
   unrepresentableInGroovy,
 } from '../../../src/backends/jenkins/groovy.js';
 import {
+  JOB_PARAMETERS,
+  jenkinsCheckoutOf,
   jenkinsCredentialId,
   jenkinsfileSpecHash,
   renderJenkinsfile,
   stageNames,
 } from '../../../src/backends/jenkins/jenkinsfile.js';
 import { CodemonkeysError } from '../../../src/errors.js';
-import { productWith } from './product.js';
+import { productWith, withRepoCredential } from './product.js';
 
 // A model of Groovy's lexer for string literals, to prove what Jenkins reads back.
 // groovy2: the parser Jenkins runs (Groovy 2.4): UnicodeEscapingReader translates \uXXXX in the
@@ -252,6 +254,96 @@ describe('renderJenkinsfile', () => {
       manifest: { ...product.manifest, spec: { repo: product.manifest.spec.repo } },
     };
     expect(() => renderJenkinsfile(bare)).toThrow(/no build block/);
+  });
+});
+
+/** The one step of the Checkout stage. */
+function checkoutLine(jenkinsfile: string): string {
+  const lines = jenkinsfile.split('\n');
+  return (lines[lines.indexOf("    stage('Checkout') {") + 2] as string).trim();
+}
+
+describe("the Jenkinsfile's checkout", () => {
+  const product = productWith({ steps: ['make'] });
+
+  it('clones a public repository with no credential', () => {
+    expect(checkoutLine(renderJenkinsfile(product))).toBe(
+      "checkout([$class: 'GitSCM', branches: [[name: params.COMMIT]], userRemoteConfigs: [[url: params.REPO_URL]], extensions: [[$class: 'CleanBeforeCheckout']]])",
+    );
+  });
+
+  it('clones a private repository with its Jenkins credential, written into the script and not a parameter', () => {
+    const jenkinsfile = renderJenkinsfile(product, { credentialsId: 'acme-git-token' });
+    expect(checkoutLine(jenkinsfile)).toBe(
+      "checkout([$class: 'GitSCM', branches: [[name: params.COMMIT]], userRemoteConfigs: [[credentialsId: 'acme-git-token', url: params.REPO_URL]], extensions: [[$class: 'CleanBeforeCheckout']]])",
+    );
+    // Nothing else differs: the parameters a build is started with cannot name a credential.
+    const others = (text: string) => text.split('\n').filter((line) => !line.includes('checkout(['));
+    expect(others(jenkinsfile)).toEqual(others(renderJenkinsfile(product)));
+    expect(JOB_PARAMETERS.map((parameter) => parameter.name)).toEqual([
+      'REPO_URL',
+      'BRANCH',
+      'COMMIT',
+      'BUILD_SPEC',
+    ]);
+  });
+
+  it.each(['acme-git-token', 'codemonkeys.acme.widget.GIT', 'A_1', '0-9.x'])(
+    'writes the id %s as a Groovy string both parsers read back as it is',
+    (id) => {
+      const line = checkoutLine(renderJenkinsfile(product, { credentialsId: id }));
+      const literal = line.slice(line.indexOf('credentialsId: ') + 'credentialsId: '.length);
+      for (const dialect of DIALECTS) {
+        const { value, rest } = lexGroovyString(literal, dialect);
+        expect(value).toBe(id);
+        expect(rest.startsWith(', url: params.REPO_URL]]')).toBe(true);
+      }
+    },
+  );
+
+  it.each([
+    "acme', url: 'https://evil.example",
+    'a\\b',
+    '$HOME',
+    '',
+    ' acme',
+    '-acme',
+    'acme token',
+    'ac\nme',
+  ])('refuses the id %j with UnrenderableCredentialsId, whatever validation let through', (id) => {
+    const error = thrown(() => renderJenkinsfile(product, { credentialsId: id }));
+    expect(error).toBeInstanceOf(CodemonkeysError);
+    expect((error as CodemonkeysError).reason).toBe('UnrenderableCredentialsId');
+    expect((error as CodemonkeysError).message).toMatch(/^acme\/widget: the Jenkins credential id/);
+  });
+
+  it('is rendered anew for another credential of the same product object', () => {
+    const first = renderJenkinsfile(product, { credentialsId: 'one' });
+    const second = renderJenkinsfile(product, { credentialsId: 'two' });
+    expect(first).toContain("credentialsId: 'one'");
+    expect(second).toContain("credentialsId: 'two'");
+    expect(renderJenkinsfile(product)).not.toContain('credentialsId');
+  });
+});
+
+describe('jenkinsCheckoutOf', () => {
+  const product = productWith({ steps: ['make'] });
+  const mapping = { 'acme/gitToken': 'acme-git-token', 'globex/gitToken': 'globex-git-token' };
+
+  it.each([
+    {
+      what: 'the id mapped to its org and credential',
+      credential: 'gitToken',
+      mapping,
+      wanted: { credentialsId: 'acme-git-token' },
+    },
+    { what: 'nothing for a public repository', credential: undefined, mapping, wanted: {} },
+    { what: 'nothing for an unmapped credential', credential: 'npmToken', mapping, wanted: {} },
+    { what: 'nothing without a mapping', credential: 'gitToken', mapping: undefined, wanted: {} },
+    { what: 'nothing for a name the mapping only inherits', credential: 'toString', mapping: {}, wanted: {} },
+  ])('gives $what', ({ credential, mapping: credentials, wanted }) => {
+    const subject = credential === undefined ? product : withRepoCredential(product, credential);
+    expect(jenkinsCheckoutOf(subject, credentials)).toEqual(wanted);
   });
 });
 

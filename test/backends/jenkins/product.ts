@@ -23,3 +23,12 @@ export function productWith(build: unknown, name = 'widget'): Product {
   if (!product) throw new Error(JSON.stringify(result.problems, null, 2));
   return product;
 }
+
+/** `product` with its repository cloned with its org's credential `name` (spec.repo.credentials). */
+export function withRepoCredential(product: Product, name: string): Product {
+  const spec = product.manifest.spec;
+  return {
+    ...product,
+    manifest: { ...product.manifest, spec: { ...spec, repo: { ...spec.repo, credentials: name } } },
+  };
+}

@@ -4,6 +4,8 @@
  * Each handler names the Jenkins page or jenkinsci source it follows. Known differences from a
  * real Jenkins 2.479.1:
  * - `sh` runs a script without a `#!` line under `bash -xe`; Jenkins' default shell is `sh`;
+ * - the credential store holds "Secret text" and "Username with password" credentials, in one
+ *   global domain; a checkout clones with `git clone`, not `git init` and `git fetch`;
  * - a Pipeline build waits in the queue for an executor as a whole (real Pipeline builds leave
  *   the queue at once and their `node` block waits, as a second queue item);
  * - the workspace is emptied before each build; crumbs do not depend on the web session;
@@ -13,6 +15,7 @@
  * - a `parameters {}` block updates the job's parameters but not its stored config.xml.
  */
 import type { JenkinsUser } from './auth.js';
+import type { JenkinsCredential } from './credentials.js';
 import type { FaultOptions, FaultStatus } from './faults.js';
 import type { RecordedRequest } from './handler.js';
 import type { JenkinsPlugin } from './plugins.js';
@@ -30,7 +33,10 @@ export interface JenkinsEmulatorOptions {
   notifyUrl?: string;
   /** The quiet period every scheduled build waits out first (default 50 ms). */
   queueDelayMs?: number;
-  /** Secret text credentials by id, for `credentials('id')` in `environment` (masked as `****` in logs). */
+  /**
+   * Secret text credentials by id, for `credentials('id')` in `environment` (masked as `****` in
+   * logs); add other kinds with `addCredential`.
+   */
   credentials?: Record<string, string>;
   /** What `/pluginManager/api/json` lists as installed (default: DEFAULT_JENKINS_PLUGINS). */
   plugins?: JenkinsPlugin[];
@@ -65,6 +71,14 @@ export interface JenkinsEmulator {
   goDown(): Promise<void>;
   /** Listens again, on the same port. */
   comeBack(): Promise<void>;
+  /**
+   * Adds a credential to Jenkins' store, or replaces the one with its id: a "Secret text"
+   * (`{ id, secret }`) or a "Username with password" (`{ id, username, password }`), which a
+   * checkout's `credentialsId` clones with.
+   */
+  addCredential(credential: JenkinsCredential): void;
+  /** Removes a credential from the store; false when it has none by that id. */
+  removeCredential(id: string): boolean;
   /** Deletes a job or folder by full name (`acme/widget`) behind the client's back; false if there is none. */
   deleteItem(fullName: string): boolean;
   /** Every folder and job, with builds and their logs. */

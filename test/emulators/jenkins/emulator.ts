@@ -9,6 +9,7 @@ import { DEFAULT_JENKINS_USER, type JenkinsEmulator, type JenkinsEmulatorOptions
 import type { JenkinsUser } from './auth.js';
 import { Build } from './build.js';
 import type { JenkinsState } from './context.js';
+import { CredentialStore, type JenkinsCredential } from './credentials.js';
 import { type FaultOptions, FaultPlan, type FaultStatus } from './faults.js';
 import { handleRequest, type RecordedRequest } from './handler.js';
 import { allItems, Folder, fullNameOf, type Item, Job, resolveItem } from './items.js';
@@ -35,6 +36,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
   readonly #running = new Set<Build>();
   readonly #settling = new Set<Promise<void>>();
   readonly #workspaces = new Set<string>();
+  readonly #credentials: CredentialStore;
   /** JENKINS_HOME of sorts: the builds' workspaces live under it. */
   readonly #home: string;
   readonly #server: Server;
@@ -46,6 +48,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
     this.#options = options;
     this.users = options.users ?? [DEFAULT_JENKINS_USER];
     this.plugins = options.plugins ?? DEFAULT_JENKINS_PLUGINS;
+    this.#credentials = new CredentialStore(options.credentials);
     const executors = options.executors ?? 2;
     if (!Number.isInteger(executors) || executors < 1)
       throw new Error(`executors must be a positive integer, got ${executors}`);
@@ -127,6 +130,14 @@ class Emulator implements JenkinsEmulator, JenkinsState {
     await this.listen(this.#port);
   }
 
+  addCredential(credential: JenkinsCredential): void {
+    this.#credentials.add(credential);
+  }
+
+  removeCredential(id: string): boolean {
+    return this.#credentials.remove(id);
+  }
+
   deleteItem(fullName: string): boolean {
     const item = resolveItem(this.root, fullName.split('/').filter(Boolean));
     if (!item || item === this.root) return false;
@@ -192,7 +203,7 @@ class Emulator implements JenkinsEmulator, JenkinsState {
     const done: Promise<void> = executeBuild(build, {
       rootUrl: this.rootUrl,
       notifyUrls,
-      credentials: this.#options.credentials ?? {},
+      credentials: this.#credentials,
       acquireWorkspace: (running) => this.#acquireWorkspace(running),
     })
       .catch((error: unknown) => {

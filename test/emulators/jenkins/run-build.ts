@@ -1,4 +1,5 @@
 import type { Build } from './build.js';
+import type { CredentialStore } from './credentials.js';
 import { fullNameOf, relativeUrlOf } from './items.js';
 import { deliver, jobState, type NotificationPhase } from './notify.js';
 import { CompileError } from './pipeline/lexer.js';
@@ -11,8 +12,8 @@ export interface BuildRunContext {
   rootUrl: string;
   /** Notification endpoints of the whole emulator (the `notifyUrl` option). */
   notifyUrls: readonly string[];
-  /** Secret text credentials by id, for `credentials('id')`. */
-  credentials: Readonly<Record<string, string>>;
+  /** Jenkins' credentials, for `credentials('id')` and a checkout's `credentialsId`. */
+  credentials: CredentialStore;
   /** A workspace for the job, `<root>/workspace/<full name>` (`@2` … while another build holds it). */
   acquireWorkspace(build: Build): { path: string; release(): void };
 }

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { type CredentialStore, isUsernamePassword, type UsernamePasswordCredential } from '../credentials.js';
 import type { CallValue, Value } from './model.js';
 
 /** Why a step failed: the message of the final `ERROR: …` line. */
@@ -12,10 +16,11 @@ export class StepFailure extends Error {
   }
 }
 
-/** Where to check out, the build's parameters, and where the git plugin's output goes. */
+/** Where to check out, the build's parameters, Jenkins' credentials, and where the git plugin's output goes. */
 export interface CheckoutContext {
   workspace: string;
   params: Record<string, string>;
+  credentials: CredentialStore;
   signal: AbortSignal;
   write(text: string): void;
 }
@@ -32,7 +37,9 @@ export interface CheckoutResult {
  * (jenkinsci/git-plugin). Our generated pipeline gets REPO_URL, COMMIT and BRANCH as parameters,
  * so the emulator clones the URL the step names (else REPO_URL) into the emptied workspace and
  * checks out, detached, COMMIT (else the branch the step or BRANCH names, else the default head).
- * Git runs with argument arrays and without the user's or the system's git configuration.
+ * The remote's `credentialsId` names the credential the clone authenticates with (see
+ * credentialFor). Git runs with argument arrays and without the user's or the system's git
+ * configuration.
  */
 export async function checkout(args: CallValue, context: CheckoutContext): Promise<CheckoutResult> {
   const url = repositoryUrl(args) ?? context.params.REPO_URL;
@@ -45,14 +52,19 @@ export async function checkout(args: CallValue, context: CheckoutContext): Promi
   const branch = context.params.BRANCH || (named && !/^[0-9a-f]{7,40}$/.test(named) ? named : undefined);
   const write = (line: string): void => context.write(`${line}\n`);
   write('The recommended git tool is: NONE');
-  write('No credentials specified');
+  const credential = credentialFor(args, context.credentials, write);
   write('Cloning the remote Git repository');
   write(`Cloning repository ${url}`);
+  // CliGitAPIImpl.launchCommandWithCredentials says so before the command that talks to the remote.
+  if (credential) write(`using GIT_ASKPASS to set credentials ${credential.description ?? ''}`);
   write(` > git clone --no-checkout -- ${url} ${context.workspace} # timeout=10`);
-  const clone = await git(
-    ['clone', '--quiet', '--no-checkout', '--', url, context.workspace],
-    undefined,
-    context.signal,
+  const clone = await withAskpass(credential, (askpass) =>
+    git(
+      ['clone', '--quiet', '--no-checkout', '--', url, context.workspace],
+      undefined,
+      context.signal,
+      askpass,
+    ),
   );
   if (clone.failed) {
     write(
@@ -96,10 +108,79 @@ export async function checkout(args: CallValue, context: CheckoutContext): Promi
   return result;
 }
 
+/**
+ * The credential the checkout clones with, saying which as GitSCM.createClient does
+ * (jenkinsci/git-plugin src/main/java/hudson/plugins/git/GitSCM.java; the lines are those its
+ * src/test/java/hudson/plugins/git/CredentialsUserRemoteConfigTest.java waits for): `No
+ * credentials specified` without a `credentialsId`; `using credential <id>` for a username with
+ * password in the store; else `Warning: CredentialId "<id>" could not be found.`, and the clone
+ * goes on without one (GitSCM looks up StandardUsernameCredentials only, so a secret text by
+ * that id is not found either), to fail as git fails against a server that wants a login.
+ */
+function credentialFor(
+  args: CallValue,
+  store: CredentialStore,
+  write: (line: string) => void,
+): UsernamePasswordCredential | undefined {
+  const id = credentialsIdOf(args);
+  if (id === undefined) {
+    write('No credentials specified');
+    return undefined;
+  }
+  const credential = store.get(id);
+  if (credential && isUsernamePassword(credential)) {
+    write(`using credential ${id}`);
+    return credential;
+  }
+  write(`Warning: CredentialId "${id}" could not be found.`);
+  return undefined;
+}
+
+/**
+ * Runs `command` with GIT_ASKPASS (and SSH_ASKPASS) naming a script that prints the username or
+ * the password from a 0600 file, as CliGitAPIImpl.createUnixStandardAskpass writes it
+ * (jenkinsci/git-client-plugin src/main/java/org/jenkinsci/plugins/gitclient/CliGitAPIImpl.java):
+ * the secret never reaches a command line, a URL or the console. The files are removed after.
+ */
+async function withAskpass<T>(
+  credential: UsernamePasswordCredential | undefined,
+  command: (env: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  if (!credential) return command({});
+  const dir = mkdtempSync(join(tmpdir(), 'cm-jenkins-askpass-'));
+  try {
+    const username = join(dir, 'username.txt');
+    const password = join(dir, 'password.txt');
+    const script = join(dir, 'pass.sh');
+    writeFileSync(username, credential.username, { mode: 0o600 });
+    writeFileSync(password, credential.password, { mode: 0o600 });
+    writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        'case "$1" in',
+        `Username*) cat ${shellQuoted(username)} ;;`,
+        `Password*) cat ${shellQuoted(password)} ;;`,
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o700 },
+    );
+    return await command({ GIT_ASKPASS: script, SSH_ASKPASS: script });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function shellQuoted(path: string): string {
+  return `'${path.replaceAll("'", "'\\''")}'`;
+}
+
 async function git(
   args: string[],
   cwd: string | undefined,
   signal: AbortSignal,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ failed: boolean; exitCode: number | undefined; stdout: string; stderr: string }> {
   const result = await execa('git', args, {
     cwd,
@@ -108,6 +189,7 @@ async function git(
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_TERMINAL_PROMPT: '0',
+      ...extraEnv,
     },
     extendEnv: false,
     reject: false,
@@ -125,14 +207,23 @@ async function git(
 function repositoryUrl(args: CallValue): string | undefined {
   const direct = args.named.url ?? args.positional[0];
   if (typeof direct === 'string') return direct;
-  const scm = scmOf(args);
-  const remotes = scm?.userRemoteConfigs;
-  const first = Array.isArray(remotes) ? remotes[0] : undefined;
-  const url =
-    first && typeof first === 'object' && !Array.isArray(first)
-      ? (first as Record<string, Value>).url
-      : undefined;
+  const url = firstRemote(args)?.url;
   return typeof url === 'string' ? url : undefined;
+}
+
+/** `git credentialsId: …`, or the `credentialsId` of the SCM's first remote; an empty one is none. */
+function credentialsIdOf(args: CallValue): string | undefined {
+  const id = args.named.credentialsId ?? firstRemote(args)?.credentialsId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+/** The first of the SCM's `userRemoteConfigs`. */
+function firstRemote(args: CallValue): Record<string, Value> | undefined {
+  const remotes = scmOf(args)?.userRemoteConfigs;
+  const first = Array.isArray(remotes) ? remotes[0] : undefined;
+  return first && typeof first === 'object' && !Array.isArray(first)
+    ? (first as Record<string, Value>)
+    : undefined;
 }
 
 function branchOf(args: CallValue): string | undefined {

@@ -1,3 +1,4 @@
+import { type CredentialStore, isUsernamePassword } from '../credentials.js';
 import { StepFailure } from './checkout.js';
 import { evaluate, groovyString, isCall, type Scope } from './expressions.js';
 import type { Expr } from './model.js';
@@ -19,17 +20,32 @@ export function replaceMacro(text: string, env: Record<string, string>): string 
   });
 }
 
-/** Secret texts the build bound, masked in its console as credentials-binding does (`****`). */
+/** Secrets the build bound, masked in its console as credentials-binding does (`****`). */
 export class Secrets {
   readonly #bound = new Set<string>();
-  constructor(readonly available: Readonly<Record<string, string>>) {}
+  constructor(readonly store: CredentialStore) {}
 
-  /** `credentials('id')`: the secret text, which from now on is masked in the console. */
-  bind(id: string): string {
-    const secret = this.available[id];
-    if (secret === undefined) throw new StepFailure(`Could not find credentials entry with ID '${id}'`);
+  /**
+   * `NAME = credentials('id')` in `environment`: the variables Declarative's credentials handlers
+   * set (jenkinsci/pipeline-model-definition-plugin; "Pipeline Syntax" › "environment" on
+   * jenkins.io): NAME for a secret text; NAME = `user:password`, NAME_USR and NAME_PSW for a
+   * username with password. The secrets are masked in the console from now on.
+   */
+  bind(id: string, name: string): Record<string, string> {
+    const credential = this.store.get(id);
+    if (credential === undefined) throw new StepFailure(`Could not find credentials entry with ID '${id}'`);
+    if (!isUsernamePassword(credential)) {
+      this.#mask(credential.secret);
+      return { [name]: credential.secret };
+    }
+    const { username, password } = credential;
+    this.#mask(`${username}:${password}`);
+    this.#mask(password);
+    return { [name]: `${username}:${password}`, [`${name}_USR`]: username, [`${name}_PSW`]: password };
+  }
+
+  #mask(secret: string): void {
     if (secret !== '') this.#bound.add(secret);
-    return secret;
   }
 
   mask(text: string): string {
@@ -54,7 +70,7 @@ export function withEnvironment(
   for (const [name, expr] of entries) {
     const value = evaluate(expr, { ...scope, env });
     if (isCall(value, 'credentials')) {
-      env[name] = secrets.bind(groovyString(value.positional[0] ?? null));
+      Object.assign(env, secrets.bind(groovyString(value.positional[0] ?? null), name));
     } else {
       env[name] = replaceMacro(groovyString(value), env);
     }

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { type BuildResult, isWorse } from '../build.js';
+import type { CredentialStore } from '../credentials.js';
 import { type CheckoutResult, StepFailure } from './checkout.js';
 import { Secrets, withEnvironment } from './environment.js';
 import { evaluateCall, type Scope } from './expressions.js';
@@ -12,8 +13,8 @@ export interface PipelineContext {
   params: Record<string, string>;
   /** The environment every `sh` gets: PATH, HOME, the build's Jenkins variables and parameters. */
   env: Record<string, string>;
-  /** Secret text credentials by id, for `credentials('id')`. */
-  credentials: Readonly<Record<string, string>>;
+  /** Jenkins' credentials, for `credentials('id')` and a checkout's `credentialsId`. */
+  credentials: CredentialStore;
   signal: AbortSignal;
   /** The previous completed build's result, for `changed`, `fixed` and `regression`. */
   previousResult: BuildResult | null;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CredentialStore } from '../credentials.js';
 import { type CheckoutResult, checkout, StepFailure } from './checkout.js';
 import { replaceMacro } from './environment.js';
 import { evaluateCall, groovyString, type Scope, ScriptError } from './expressions.js';
@@ -13,6 +14,8 @@ export interface StepContext {
   params: Record<string, string>;
   env: Record<string, string>;
   signal: AbortSignal;
+  /** Jenkins' credentials, for a checkout's `credentialsId`. */
+  credentials: CredentialStore;
   write(text: string): void;
   /** The checkout step reports what it checked out (for the notification plugin's `scm`). */
   checkedOut(result: CheckoutResult): void;
