@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { detachedRunStarted } from '../backends/detached/run.js';
 import type { JournalEntry } from '../store/store.js';
+import { detachedRunStarted } from '../util/detached/run.js';
 
 /**
  * Every attempt of an action has a folder, `<stateDir>/actions/<key hash>-<attempt>/`, in which

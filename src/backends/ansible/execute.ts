@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CodemonkeysError } from '../../errors.js';
 import type { Redactor } from '../../log/redact.js';
-import { runDetached } from '../detached/run.js';
+import { runDetached } from '../../util/detached/run.js';
 import { parseCallbackOutput } from './callback.js';
 import { buildArgs, buildEnv, checkSecretEnv, locateAnsible, registerSecrets } from './command.js';
 import { commandError } from './errors.js';

@@ -6,7 +6,7 @@ import { CodemonkeysError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { TofuPlanStore } from '../../store/tofu-plans.js';
 import { systemClock } from '../../util/clock.js';
-import { type DetachedCommand, detachedRunStarted, runDetached } from '../detached/run.js';
+import { type DetachedCommand, detachedRunStarted, runDetached } from '../../util/detached/run.js';
 import { findTofu } from '../tools.js';
 import { defaultProviderMirror, writeCliConfig } from './cli-config.js';
 import { formatDiagnostic, type TofuDiagnostic } from './diagnostics.js';

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Action } from '../../actions/action.js';
-import { detachedRunStarted } from '../../backends/detached/run.js';
 import type { TofuApplyResult, TofuWorkspace } from '../../backends/tofu/index.js';
 import { CodemonkeysError } from '../../errors.js';
 import { redactor } from '../../log/redact.js';
+import { detachedRunStarted } from '../../util/detached/run.js';
 import type { ActuateContext } from '../actuator.js';
 import type { InfraRunner } from './runner.js';
 import { tofuService } from './runner.js';

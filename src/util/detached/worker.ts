@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readIfExists, replaceFile } from '../../util/files.js';
-import { KILL_GRACE_MS, killGroup } from '../../util/processes.js';
+import { readIfExists, replaceFile } from '../files.js';
+import { KILL_GRACE_MS, killGroup } from '../processes.js';
 import { type DetachedJob, detachedPaths, type OutcomeFile, type RunFile, readJob } from './run.js';
 
 /** How long the worker waits for its starter to record it; after that the starter is presumed dead. */

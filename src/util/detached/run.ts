@@ -3,9 +3,9 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodemonkeysError } from '../../errors.js';
-import { readIfExists, replaceFile } from '../../util/files.js';
-import { isAlive, type ProcessRef } from '../../util/processes.js';
-import { spawnWorker, workerScript } from '../../util/spawn-worker.js';
+import { readIfExists, replaceFile } from '../files.js';
+import { isAlive, type ProcessRef } from '../processes.js';
+import { spawnWorker, workerScript } from '../spawn-worker.js';
 
 /**
  * One program an actuator runs for real (`ansible-playbook`, `tofu apply`), handed to a detached
@@ -101,7 +101,7 @@ export async function runDetached(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const command = await prepare();
     await writeJob(paths.job, command);
-    const worker = spawnWorker(workerScript('backends/detached/worker.js'), dir);
+    const worker = spawnWorker(workerScript('util/detached/worker.js'), dir);
     run = { worker, display: command.display };
     // The worker waits for this file naming it; if this process dies before writing it, the
     // worker gives up without running anything, and the run never started.

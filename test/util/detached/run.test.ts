@@ -4,13 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type DetachedCommand, detachedPaths, runDetached } from '../../../src/backends/detached/run.js';
+import { type DetachedCommand, detachedPaths, runDetached } from '../../../src/util/detached/run.js';
 import { isAlive } from '../../../src/util/processes.js';
 import { spawnWorker, workerScript } from '../../../src/util/spawn-worker.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { tempDir } from '../../helpers/git.js';
 
-const DIST_RUN = fileURLToPath(new URL('../../../dist/backends/detached/run.js', import.meta.url));
+const DIST_RUN = fileURLToPath(new URL('../../../dist/util/detached/run.js', import.meta.url));
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -158,7 +158,7 @@ describe('a program run by a detached worker', () => {
       const { display: _display, ...job } = counting(counter, 'true');
       writeFileSync(paths.job, JSON.stringify(job), { mode: 0o600 });
       // As if the starter died between starting the worker and writing run.json.
-      const worker = spawnWorker(workerScript('backends/detached/worker.js'), folder);
+      const worker = spawnWorker(workerScript('util/detached/worker.js'), folder);
       await until('the worker to give up', () => !isAlive(worker), 20_000);
       expect(existsSync(counter)).toBe(false);
       expect(existsSync(paths.outcome)).toBe(false);
