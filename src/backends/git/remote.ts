@@ -95,11 +95,8 @@ export function gitFailure(
     : result.signal
       ? `was killed by ${result.signal}`
       : `exited with code ${result.exitCode ?? 'unknown'}`;
-  const last = stderrTail
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .pop();
-  return new GitCommandError(`${message}: git ${args[0] ?? ''} ${how}${last ? ` (${last.trim()})` : ''}`, {
+  const telling = tellingLine(stderrTail);
+  return new GitCommandError(`${message}: git ${args[0] ?? ''} ${how}${telling ? ` (${telling})` : ''}`, {
     reason,
     next,
     command: ['git', ...args.map((arg) => redactor.redactText(arg))],
@@ -108,6 +105,28 @@ export function gitFailure(
     timedOut: result.timedOut,
     stderrTail,
   });
+}
+
+/**
+ * The line of git's stderr that says why: the server's refusal (ssh's "Permission denied
+ * (publickey)", "Authentication failed", "Repository not found") rather than git's closing
+ * advice ("Please make sure you have the correct access rights and the repository exists."),
+ * else the first `fatal:` or `error:` line, else the last line.
+ */
+function tellingLine(stderr: string): string | undefined {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return (
+    lines.find((line) =>
+      /permission denied|authentication failed|could not read (username|password)|repository not found|host key verification failed|could not resolve host/i.test(
+        line,
+      ),
+    ) ??
+    lines.find((line) => /^(fatal|error):/.test(line)) ??
+    lines.at(-1)
+  );
 }
 
 /** A manifest value that git would read as an option is refused: values never become flags. */
