@@ -46,3 +46,17 @@ function escapeCharacter(char: string): string {
 function hex(char: string, digits: number): string {
   return char.charCodeAt(0).toString(16).padStart(digits, '0');
 }
+
+/**
+ * A value with every string in it (keys too) made terminal-safe, single-line: for log objects a
+ * person reads on a terminal. Arrays and plain objects are copied; other values are kept.
+ */
+export function terminalSafeValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return terminalSafe(value);
+  if (depth > 32 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((each) => terminalSafeValue(each, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, each] of Object.entries(value))
+    copy[terminalSafe(key)] = terminalSafeValue(each, depth + 1);
+  return copy;
+}

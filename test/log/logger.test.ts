@@ -31,6 +31,26 @@ describe('the logger', () => {
     expect(output).toContain(REDACTED);
   });
 
+  it.each([false, true])(
+    'writes control and bidi characters from user files escaped, never raw (pretty: %s)',
+    (pretty) => {
+      const { logger, text } = capture(pretty);
+      const hostile = 'widget\u001b]0;pwned\u0007\u202eevil\u009b';
+      logger.warn({ file: hostile, list: [hostile] }, `cannot read ${hostile}`);
+      logger.error({ err: new Error(`bad ${hostile}`) }, 'failed');
+      const output = text();
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for the raw characters
+      expect(output).not.toMatch(/[\u0007\u001b\u009b\u202e]/);
+      if (pretty) expect(output).toContain('widget\\x1b]0;pwned\\x07\\u202eevil\\x9b');
+      else {
+        // The JSON lines still parse to the very same values.
+        const first = JSON.parse(output.split('\n')[0] ?? '') as { file: string; msg: string };
+        expect(first.file).toBe(hostile);
+        expect(first.msg).toBe(`cannot read ${hostile}`);
+      }
+    },
+  );
+
   it('redacts values under secret-named keys and passwords in URLs', () => {
     const { logger, text } = capture(false);
     logger.info(
