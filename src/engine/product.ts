@@ -237,7 +237,7 @@ function outcomeOf(outcomes: readonly ProductOutcome[], resyncAfterMs: number): 
 }
 
 /** `spec.reconcile.interval`: every product is looked at again at least this often (default 5 minutes). */
-function resyncAfterMs(runtime: Runtime): number {
+export function resyncAfterMs(runtime: Runtime): number {
   return parseDuration(runtime.fleet.fleet.manifest.spec.reconcile?.interval ?? '5m');
 }
 

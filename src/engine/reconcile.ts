@@ -11,10 +11,10 @@ import { forgetMemories, type LoopState, newLoopState, servedRemembered } from '
 import { prepareLooks } from './observe.js';
 import { productOrder } from './order.js';
 import type { Orphan, Plan } from './plan-model.js';
-import { type ProductResult, type ProductRun, reconcileProduct } from './product.js';
+import { type ProductResult, type ProductRun, reconcileProduct, resyncAfterMs } from './product.js';
 import { type QueueTimers, WorkQueue } from './queue.js';
 import { findOrphans, syncProducts } from './record.js';
-import { openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+import { InvalidFleetError, openRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 import { computePlan } from './whole-plan.js';
 
 export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
@@ -24,8 +24,16 @@ export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
   product?: string;
   /** No product is reconciled more often than this in one run, converged or not. */
   maxPasses: number;
-  /** Called after each product's reconcile, with how many times that product was reconciled in this run. */
-  onReconciled?: (result: ProductResult, count: number) => void;
+  /**
+   * Called after each product's reconcile, with how many times that product was reconciled in
+   * this run and how long the reconcile took.
+   */
+  onReconciled?: (result: ProductResult, count: number, durationMs: number) => void;
+  /**
+   * Keep running, as `codemonkeys watch` does, until `signal` aborts: see WatchOptions. Absent:
+   * the run ends once the queue is empty.
+   */
+  watch?: WatchOptions;
   /**
    * Delay before the n-th retry of a product whose observation failed n times in a row for a
    * reason that passes (a server down), and of an action's n-th transient failure. Default
@@ -45,6 +53,21 @@ export interface ReconcileOptions extends Omit<RuntimeOptions, 'readOnly'> {
    * action backing off) before it is given up for this run; default RETRY_BUDGET.
    */
   retries?: number;
+}
+
+/**
+ * A run that never ends by itself (`codemonkeys watch`): a product that is done is reconciled
+ * again after `spec.reconcile.interval`, one that was given up or is stalled too; events queue
+ * products at once (FleetRun.enqueue, FleetRun.resync). A fleet revision that fails validation is
+ * reported and not acted on: the last valid revision stays in force.
+ */
+export interface WatchOptions {
+  /** A new fleet revision failed validation; the run goes on with `inForce`. */
+  onInvalidFleet?: (error: InvalidFleetError, inForce: string | null) => void;
+  /** A new fleet revision was loaded and is in force. */
+  onFleetLoaded?: (runtime: Runtime) => void;
+  /** The run is ready: the fleet is loaded and the state store open. */
+  onStarted?: (run: FleetRun) => void;
 }
 
 /** Tries before a product that keeps failing is given up for the run (about 5 minutes of default backoff). */
@@ -126,15 +149,18 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const store = first.store;
   try {
     const leftRunning = takeLease(first, runId, clock());
-    return await new Run(options, runId, loop, first, leftRunning).reconcile();
+    return await new FleetRun(options, runId, loop, first, leftRunning).reconcile();
   } finally {
     store.releaseLease(runId);
     store.close();
   }
 }
 
-/** One `reconcile` run: its queue, its fleet (reloaded as it goes), what each product's last reconcile gave. */
-class Run {
+/**
+ * One `reconcile` (or `watch`) run: its queue, its fleet (reloaded as it goes), what each
+ * product's last reconcile gave.
+ */
+export class FleetRun {
   readonly #options: ReconcileOptions;
   readonly #runId: string;
   readonly #loop: LoopState;
@@ -153,6 +179,8 @@ class Run {
   readonly #counts = new Map<string, number>();
   readonly #gaveUp = new Map<string, GaveUp>();
   readonly #executed: ExecutedAction[] = [];
+  /** The last fleet revision (and its problems) that failed validation, reported once, while the one before stays in force. */
+  #invalidRevision: string | undefined;
   /** Actions a reconciler that died left running (takeLease), by product: each product's reconcile resumes its own first. */
   readonly #leftRunning = new Map<string, JournalEntry[]>();
 
@@ -214,6 +242,7 @@ class Run {
       this.#refresh(this.#runtime);
       this.#queueAll();
       this.#resumeUnqueued();
+      this.#options.watch?.onStarted?.(this);
       await this.#queue.run((id) => this.#reconcile(id));
       // "Converged" is said of fresh reads: when a look used what a facet remembered (a branch head
       // read a few seconds before), every product is looked at once more, on fresh reads.
@@ -241,6 +270,41 @@ class Run {
       ),
       executed: this.#executed,
     };
+  }
+
+  /** Queues products now (a push to their repository, a finished build): unknown ids are ignored. */
+  enqueue(products: readonly string[]): void {
+    for (const id of products)
+      if (this.#runtime.fleet.products.has(id) || this.#orphans.has(id)) this.#queue.add(id);
+  }
+
+  /**
+   * Loads the fleet again at the next product's reconcile and queues every product now (a push to
+   * the fleet repo, a change of its files, a scheduled resync).
+   */
+  resync(): void {
+    this.#loadedAt = Number.NEGATIVE_INFINITY;
+    this.#queueAll();
+  }
+
+  /** The fleet in force (the last valid revision) and what its products' last reconciles gave. */
+  get runtime(): Runtime {
+    return this.#runtime;
+  }
+
+  /** Each product's last reconcile in this run, by id. */
+  get results(): ReadonlyMap<string, ProductResult> {
+    return this.#results;
+  }
+
+  /** Products queued, being reconciled or waiting for a delay. */
+  get depth(): number {
+    return this.#queue.depth;
+  }
+
+  /** The products' last reconciles as one plan. */
+  plan(): Plan {
+    return this.#assemble();
   }
 
   /** Every product of the run's scope, in dependency order, and the orphans that asked to be pruned. */
@@ -277,7 +341,7 @@ class Run {
 
   async #reconcile(id: string): Promise<void> {
     const count = (this.#counts.get(id) ?? 0) + 1;
-    if (count > this.#options.maxPasses) return;
+    if (count > this.#options.maxPasses && !this.#options.watch) return;
     this.#counts.set(id, count);
     const runtime = await this.#current();
     const orphan = this.#orphan(runtime, id);
@@ -286,11 +350,13 @@ class Run {
       return;
     }
     const before = this.#results.get(id);
+    const started = this.#timers.now();
     const result = await reconcileProduct(id, this.#productRun(runtime), orphan);
     this.#results.set(id, result);
     this.#executed.push(...result.executed);
-    if (!this.#options.once && count < this.#options.maxPasses) this.#requeue(runtime, result);
-    this.#options.onReconciled?.(result, count);
+    if (!this.#options.once && (this.#options.watch || count < this.#options.maxPasses))
+      this.#requeue(runtime, result);
+    this.#options.onReconciled?.(result, count, this.#timers.now() - started);
     // Products that wait for this one look again once it is Ready.
     if (result.ready && before?.ready !== true) {
       for (const dependent of this.#dependents.get(id) ?? []) {
@@ -307,6 +373,10 @@ class Run {
   #requeue(runtime: Runtime, result: ProductResult): void {
     const { product: id, outcome } = result;
     this.#gaveUp.delete(id);
+    if (this.#options.watch) {
+      this.#requeueWatching(runtime, result);
+      return;
+    }
     const budget = this.#options.retries ?? RETRY_BUDGET;
     if (outcome.type === 'error' && outcome.next !== 'stalled') {
       const tries = this.#queue.failures(id) + 1;
@@ -331,6 +401,29 @@ class Run {
       return;
     }
     this.#queue.addAfter(id, outcome.afterMs);
+  }
+
+  /**
+   * The same, for a run that keeps going: a done or stalled product comes back after its resync
+   * interval, and so does one given up (its errors outlasted the retry budget) — it is Stalled
+   * meanwhile, and the resync tries it afresh.
+   */
+  #requeueWatching(runtime: Runtime, result: ProductResult): void {
+    const { product: id, outcome } = result;
+    const resync = resyncAfterMs(runtime);
+    const budget = this.#options.retries ?? RETRY_BUDGET;
+    if (outcome.type === 'error' && outcome.next !== 'stalled') {
+      const tries = this.#queue.failures(id) + 1;
+      if (tries < budget) {
+        this.#queue.addRateLimited(id);
+        return;
+      }
+      this.#giveUp(runtime, result, { product: id, tries, reason: outcome.reason, message: outcome.message });
+      this.#queue.addAfter(id, resync);
+      return;
+    }
+    this.#queue.forget(id);
+    this.#queue.addAfter(id, outcome.type === 'requeue' ? outcome.afterMs : resync);
   }
 
   #giveUp(runtime: Runtime, result: ProductResult, why: GaveUp): void {
@@ -384,8 +477,24 @@ class Run {
     })
       .then((runtime) => {
         renewLease(runtime, this.#runId, runtime.clock());
+        // A new revision, or the files are valid again after a revision that was not.
+        const changed =
+          runtime.fleet.revision !== this.#runtime.fleet.revision || this.#invalidRevision !== undefined;
         this.#refresh(runtime);
+        if (changed) this.#options.watch?.onFleetLoaded?.(runtime);
         return runtime;
+      })
+      .catch((error: unknown) => {
+        // Watching, a revision that fails validation is reported and not acted on.
+        if (!(this.#options.watch && error instanceof InvalidFleetError)) throw error;
+        this.#loadedAt = this.#timers.now();
+        // Reported once per revision and set of problems (a work tree's edits keep its revision).
+        const key = `${error.revision}:${JSON.stringify(error.problems)}`;
+        if (key !== this.#invalidRevision) {
+          this.#invalidRevision = key;
+          this.#options.watch.onInvalidFleet?.(error, this.#runtime.fleet.revision);
+        }
+        return this.#runtime;
       })
       .finally(() => {
         this.#reloading = undefined;
@@ -396,6 +505,7 @@ class Run {
   /** A newly loaded fleet: the state learns its products, the orphans and plan approvals are read again. */
   #refresh(runtime: Runtime): void {
     this.#runtime = runtime;
+    this.#invalidRevision = undefined;
     this.#loadedAt = this.#timers.now();
     const now = runtime.clock();
     if (this.#options.product === undefined) syncProducts(runtime, now);

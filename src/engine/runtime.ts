@@ -60,7 +60,7 @@ export class InvalidFleetError extends CodemonkeysError {
   override name = 'InvalidFleetError';
   constructor(
     readonly problems: Problem[],
-    revision: string | null,
+    readonly revision: string | null,
   ) {
     const errors = problems.filter((problem) => problem.severity === 'error').length;
     super(

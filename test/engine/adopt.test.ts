@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/sqlite.js';
@@ -9,20 +8,13 @@ import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
 import { createEffectsFleet, type EffectsFleet } from '../helpers/effects-fleet.js';
 import { reconcileRepo } from '../helpers/reconcile-repo.js';
+import { until } from '../helpers/until.js';
 
 const fleets: EffectsFleet[] = [];
 beforeAll(() => ensureBuilt(), 120_000);
 afterEach(() => {
   for (const fleet of fleets.splice(0)) fleet.cleanup();
 });
-
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** `codemonkeys reconcile` of the fleet as a child process, to be killed. */
 function startReconcile(fleet: EffectsFleet) {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { isAlive } from '../../../src/util/processes.js';
 import { spawnWorker, workerScript } from '../../../src/util/spawn-worker.js';
 import { ensureBuilt } from '../../helpers/build.js';
 import { tempDir } from '../../helpers/git.js';
+import { until } from '../../helpers/until.js';
 
 const DIST_RUN = fileURLToPath(new URL('../../../dist/util/detached/run.js', import.meta.url));
 
@@ -28,14 +28,6 @@ function counting(counter: string, script: string, extra: Partial<DetachedComman
 }
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('a program run by a detached worker', () => {
   it('runs once per folder: its output and exit code come back, and a second call reads them back without running it again', async () => {
