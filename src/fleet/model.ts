@@ -49,7 +49,20 @@ export interface FleetSpec {
   };
   llm?: { ollama?: { host: string; model: string; token?: SecretRef } };
   reconcile?: { interval?: string; concurrency?: number };
+  watch?: WatchSpec;
   state?: { sqlite?: string };
+}
+
+/** What an outgoing notification is about. */
+export type NotifyEvent = 'stalled' | 'denied' | 'released';
+
+/** `spec.watch`: the daemon's schedules, webhooks, API and notifications. */
+export interface WatchSpec {
+  /** Cron expression of a resync of every product. */
+  resync?: string;
+  webhooks?: { secret: SecretRef };
+  api?: { token: SecretRef };
+  notify?: { url: string; secret: SecretRef; events?: NotifyEvent[] }[];
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
