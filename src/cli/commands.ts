@@ -9,6 +9,7 @@ import { planCommand } from './plan.js';
 import { reconcileCommand } from './reconcile.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
+import { watchCommand } from './watch.js';
 
 /** Every CLI command, by name. Registered explicitly; a test walks this map. */
 export const COMMANDS: ReadonlyMap<string, CliCommand> = new Map(
@@ -18,6 +19,7 @@ export const COMMANDS: ReadonlyMap<string, CliCommand> = new Map(
     planCommand,
     applyCommand,
     reconcileCommand,
+    watchCommand,
     statusCommand,
     approveCommand,
     auditCommand,

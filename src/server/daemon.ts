@@ -1,0 +1,309 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Cron } from 'croner';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ProductResult } from '../engine/product.js';
+import { type FleetRun, reconcile } from '../engine/reconcile.js';
+import { InvalidFleetError, type Runtime } from '../engine/runtime.js';
+import type { Logger } from '../log/logger.js';
+import { redactor } from '../log/redact.js';
+import { resolveSecret } from '../secrets/resolve.js';
+import type { Clock } from '../util/clock.js';
+import { type FleetWatcher, watchFleet } from './fleet-watch.js';
+import { DaemonMetrics } from './metrics.js';
+import { eventsToSend, Notifier, type ReconcileView, resolveNotifyEndpoints } from './notify.js';
+import { createFleetMatcher, type WebhookMatcher } from './webhooks/match.js';
+import { registerWebhooks } from './webhooks/routes.js';
+
+/** Where the daemon listens unless told otherwise: loopback only. */
+export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 7781 };
+
+/** How long the daemon waits before reading a fleet that could not be loaded again, unless it changes first. */
+const RETRY_LOAD_MS = 30_000;
+
+export interface DaemonOptions {
+  fleet: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock: Clock;
+  host: string;
+  /** 0: a port the system chooses (tests). */
+  port: number;
+  /** Aborting it stops the daemon: no new work, running actions finish, the server closes. */
+  signal: AbortSignal;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Resolves once the daemon has stopped: the run ended, the server closed. */
+  done: Promise<void>;
+}
+
+/** What the daemon knows of its run, for the routes. */
+interface DaemonState {
+  run?: FleetRun;
+  /** Why the fleet is not loaded (the first revision was invalid, the repo unreachable). */
+  notLoaded?: string;
+  /** The newest fleet revision that failed validation while an older one stays in force. */
+  invalid?: { revision: string | null; message: string; inForce: string | null };
+}
+
+/**
+ * `codemonkeys watch`: a reconcile run that keeps going (FleetRun in watch mode), fed by the
+ * fleet repo's changes (fleet-watch.ts), a cron resync (`spec.watch.resync`), and an HTTP server
+ * for health checks and the API. Stops when `signal` aborts.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const state: DaemonState = {};
+  const metrics = new DaemonMetrics({ queueDepth: () => state.run?.depth ?? 0 });
+  const notifications = new Notifications(options);
+  const hooks = new Hooks(options);
+  const app = Fastify({ logger: false });
+  routes(app, state);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  registerWebhooks(app, {
+    secret: () => hooks.secret,
+    match: {
+      push: (event) => hooks.matcher?.push(event) ?? { products: [], fleet: false },
+      jenkins: (event) => hooks.matcher?.jenkins(event),
+    },
+    // A push to the fleet repo reloads the fleet (and queues every product); one to a product's
+    // repository, or a finished build, queues that product at once.
+    onFleetPush: () => state.run?.resync(),
+    onPush: (products) => state.run?.enqueue(products),
+    onJenkins: (notification) => state.run?.enqueue([notification.product]),
+    onRequest: (source, result) => metrics.webhookRequest(source, result),
+  });
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  options.logger.info({ url }, 'codemonkeys watch listening');
+
+  let wake: (() => void) | undefined;
+  const watcher: FleetWatcher = watchFleet(options.fleet, {
+    cwd: options.cwd,
+    logger: options.logger,
+    changed: () => {
+      state.run?.resync();
+      wake?.();
+    },
+  });
+  let cron: Cron | undefined;
+  const done = (async () => {
+    try {
+      for (;;) {
+        if (options.signal.aborted) return;
+        try {
+          await reconcile({
+            fleet: options.fleet,
+            cwd: options.cwd,
+            env: options.env,
+            logger: options.logger,
+            clock: options.clock,
+            signal: options.signal,
+            dryRun: false,
+            once: false,
+            maxPasses: Number.POSITIVE_INFINITY,
+            onReconciled: (result, _count, durationMs) => {
+              metrics.reconciled(result, durationMs / 1000);
+              notifications.reconciled(result);
+            },
+            watch: {
+              onStarted: (run) => {
+                state.run = run;
+                state.notLoaded = undefined;
+                cron?.stop();
+                cron = schedule(run, options.logger);
+                notifications.started(run.runtime);
+                hooks.configure(run.runtime);
+              },
+              onFleetLoaded: (runtime) => {
+                notifications.configure(runtime);
+                hooks.configure(runtime);
+                state.invalid = undefined;
+                options.logger.info({ revision: runtime.fleet.revision }, 'fleet revision in force');
+              },
+              onInvalidFleet: (error, inForce) => {
+                state.invalid = { revision: error.revision, message: error.message, inForce };
+                options.logger.error(
+                  { revision: error.revision, inForce, problems: error.problems.length },
+                  'fleet revision is invalid: not acted on, the last valid one stays in force',
+                );
+              },
+            },
+          });
+          return;
+        } catch (error) {
+          // Not loaded at all (the first revision is invalid, the lease is held): report, retry
+          // when the fleet changes or after a while.
+          const message = redactor.redactText(error instanceof Error ? error.message : String(error));
+          state.notLoaded = message;
+          state.run = undefined;
+          const level = error instanceof InvalidFleetError ? 'error' : 'warn';
+          options.logger[level]({ err: message }, 'the fleet is not loaded; trying again when it changes');
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            void sleep(RETRY_LOAD_MS, undefined, { signal: options.signal })
+              .catch(() => undefined)
+              .then(resolve);
+          });
+          wake = undefined;
+        }
+      }
+    } finally {
+      cron?.stop();
+      await notifications.close();
+      await watcher.close();
+      await app.close();
+      options.logger.info('codemonkeys watch stopped');
+    }
+  })();
+  options.signal.addEventListener('abort', () => wake?.(), { once: true });
+  return { url, done };
+}
+
+/**
+ * What the webhook routes need of the fleet in force: the secret (`spec.watch.webhooks.secret`,
+ * resolved and registered with the redactor; none until it can be read, so hooks answer 503) and
+ * the matcher of pushes and Jenkins builds to products, made again for each new revision.
+ */
+class Hooks {
+  readonly #options: DaemonOptions;
+  secret: string | undefined;
+  matcher: WebhookMatcher | undefined;
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+  }
+
+  configure(runtime: Runtime): void {
+    this.matcher = createFleetMatcher({
+      fleet: runtime.fleet,
+      root: runtime.fleetDir,
+      fleetRepo: [runtime.fleet.source],
+    });
+    const ref = runtime.fleet.fleet.manifest.spec.watch?.webhooks?.secret;
+    if (ref === undefined) {
+      this.secret = undefined;
+      return;
+    }
+    resolveSecret(ref, { env: this.#options.env, baseDir: runtime.fleetDir })
+      .then((secret) => {
+        this.secret = secret;
+      })
+      .catch((error: unknown) => {
+        this.secret = undefined;
+        this.#options.logger.error({ err: error }, 'webhooks are off: their secret cannot be read');
+      });
+  }
+}
+
+/**
+ * Outgoing notifications (`spec.watch.notify`): what each product's reconcile changed (it became
+ * Stalled, an action was newly denied), sent by a Notifier that never blocks the reconciler. The
+ * endpoints are read again when fleet.yaml's `spec.watch.notify` changes. After a restart, the
+ * stored conditions are what a product is compared with, so a product still Stalled is not
+ * announced again (a denied action is, once).
+ */
+class Notifications {
+  readonly #options: DaemonOptions;
+  readonly #previous = new Map<string, ReconcileView>();
+  #notifier: Notifier | undefined;
+  #configured = '';
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+  }
+
+  started(runtime: Runtime): void {
+    for (const [product, conditions] of runtime.store.conditions())
+      this.#previous.set(product, { product, conditions, actions: [] });
+    this.configure(runtime);
+  }
+
+  /** Reads the endpoints again when their spec changed; a failure (a secret not set) is logged. */
+  configure(runtime: Runtime): void {
+    const spec = runtime.fleet.fleet.manifest.spec.watch?.notify ?? [];
+    const key = JSON.stringify(spec);
+    if (key === this.#configured) return;
+    this.#configured = key;
+    const old = this.#notifier;
+    this.#notifier = undefined;
+    void old?.close();
+    if (spec.length === 0) return;
+    resolveNotifyEndpoints(runtime.fleet.fleet.manifest.spec.watch, {
+      env: this.#options.env,
+      baseDir: runtime.fleetDir,
+    })
+      .then((endpoints) => {
+        if (this.#configured === key)
+          this.#notifier = new Notifier({ endpoints, logger: this.#options.logger });
+      })
+      .catch((error: unknown) =>
+        this.#options.logger.error(
+          { err: error },
+          'notifications are off: an endpoint secret cannot be read',
+        ),
+      );
+  }
+
+  reconciled(result: ProductResult): void {
+    const events = eventsToSend(this.#previous.get(result.product), result, this.#options.clock());
+    this.#previous.set(result.product, result);
+    for (const event of events) this.#notifier?.send(event);
+  }
+
+  async close(): Promise<void> {
+    await this.#notifier?.close();
+  }
+}
+
+/** `spec.watch.resync`: every product reconciled again on a cron schedule (UTC). */
+function schedule(run: FleetRun, logger: Logger): Cron | undefined {
+  const expression = run.runtime.fleet.fleet.manifest.spec.watch?.resync;
+  if (expression === undefined) return undefined;
+  return new Cron(expression, { timezone: 'UTC', protect: true }, () => {
+    logger.info({ schedule: expression }, 'scheduled resync');
+    run.resync();
+  });
+}
+
+/** Health, readiness and the read-only API. */
+function routes(app: FastifyInstance, state: DaemonState): void {
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    if (state.run)
+      return { ready: true, revision: state.run.runtime.fleet.revision, invalid: state.invalid ?? null };
+    return reply.code(503).send({ ready: false, why: state.notLoaded ?? 'loading the fleet' });
+  });
+  app.get('/api/products', async (_request, reply) => {
+    const run = state.run;
+    if (!run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
+    const { fleet, store } = run.runtime;
+    const conditions = store.conditions();
+    return {
+      revision: fleet.revision,
+      invalidRevision: state.invalid ?? null,
+      products: [...fleet.products.values()].map((product) => ({
+        id: product.id,
+        org: product.manifest.metadata.org,
+        conditions: conditions.get(product.id) ?? [],
+        status: run.results.get(product.id)?.status ?? null,
+      })),
+    };
+  });
+  app.get('/api/plan', async (_request, reply) => {
+    if (!state.run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
+    return state.run.plan();
+  });
+  app.get<{ Querystring: { product?: string; limit?: string } }>('/api/audit', async (request, reply) => {
+    if (!state.run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
+    const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
+    const filter =
+      request.query.product === undefined ? { limit } : { product: request.query.product, limit };
+    return { entries: state.run.runtime.store.audit(filter) };
+  });
+}
