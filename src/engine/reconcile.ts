@@ -70,6 +70,12 @@ export interface WatchOptions {
   onStarted?: (run: FleetRun) => void;
 }
 
+/**
+ * The least time between two reconciles of one product that events (webhooks) ask for: the first
+ * event is acted on at once, the ones that follow within this time share one reconcile after it.
+ */
+export const EVENT_GAP_MS = 2_000;
+
 /** Tries before a product that keeps failing is given up for the run (about 5 minutes of default backoff). */
 export const RETRY_BUDGET = 6;
 
@@ -179,6 +185,8 @@ export class FleetRun {
   readonly #counts = new Map<string, number>();
   readonly #gaveUp = new Map<string, GaveUp>();
   readonly #executed: ExecutedAction[] = [];
+  /** When an event last queued each product at once (the queue's clock): events within EVENT_GAP_MS of it wait. */
+  readonly #lastEvent = new Map<string, number>();
   /** The last fleet revision (and its problems) that failed validation, reported once, while the one before stays in force. */
   #invalidRevision: string | undefined;
   /** Actions a reconciler that died left running (takeLease), by product: each product's reconcile resumes its own first. */
@@ -272,10 +280,24 @@ export class FleetRun {
     };
   }
 
-  /** Queues products now (a push to their repository, a finished build): unknown ids are ignored. */
+  /**
+   * Queues products for an event (a push to their repository, a finished build): at once, unless
+   * an event queued the product less than EVENT_GAP_MS ago — then when that time is up, so that a
+   * burst of events (a thousand pushes, a flood of redeliveries) is one reconcile at once and one
+   * after it that sees the last of them, not one per event. Unknown ids are ignored.
+   */
   enqueue(products: readonly string[]): void {
-    for (const id of products)
-      if (this.#runtime.fleet.products.has(id) || this.#orphans.has(id)) this.#queue.add(id);
+    const now = this.#timers.now();
+    for (const id of products) {
+      if (!this.#runtime.fleet.products.has(id) && !this.#orphans.has(id)) continue;
+      const since = now - (this.#lastEvent.get(id) ?? Number.NEGATIVE_INFINITY);
+      if (since < EVENT_GAP_MS) {
+        this.#queue.addAfter(id, EVENT_GAP_MS - since);
+        continue;
+      }
+      this.#lastEvent.set(id, now);
+      this.#queue.add(id);
+    }
   }
 
   /**
