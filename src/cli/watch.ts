@@ -4,6 +4,7 @@ import { type CliCommand, type CommandContext, writeLine } from './context.js';
 
 interface WatchCliOptions {
   listen: { host: string; port: number };
+  dryRun?: boolean;
 }
 
 /** `codemonkeys watch`: the always-on reconciler, with its HTTP server. */
@@ -21,10 +22,12 @@ export const watchCommand: CliCommand = {
         parseListen,
         DEFAULT_LISTEN,
       )
+      .option('--dry-run', 'observe, plan and gate on every event; never act, never write the state file')
       .addHelpText(
         'after',
         `
 Examples:
+  $ codemonkeys watch --dry-run
   $ codemonkeys watch
   $ codemonkeys watch --listen 0.0.0.0:7781
 
@@ -57,6 +60,7 @@ async function runWatch(context: CommandContext, options: WatchCliOptions): Prom
       host: options.listen.host,
       port: options.listen.port,
       signal: stop.signal,
+      dryRun: Boolean(options.dryRun),
     });
     writeLine(io.stdout, `codemonkeys watch: listening on ${daemon.url}`);
     await daemon.done;

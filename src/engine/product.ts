@@ -19,6 +19,8 @@ export interface ProductRun {
   runId: string;
   /** Runs the gated actions (one for the whole run: one set of limits). */
   executor: Executor;
+  /** Observe, plan and gate only: nothing is resumed or acted on (`watch --dry-run`). */
+  dryRun?: boolean;
   /** The product's actions a reconciler that died left running, to resume (each handed out once). */
   takeLeftRunning(product: string): JournalEntry[];
   /** Whether a product is Ready, as this run last saw it (undefined: not known, not waited for). */
@@ -78,6 +80,8 @@ type Step = (item: Item, run: ProductRun) => Promise<void> | void;
  * also when a step throws.
  */
 const STEPS: readonly Step[] = [resume, observe, plan, gate, record, act];
+/** A dry run's steps: what would be done, recorded only in the run's copy of the state. */
+const DRY_STEPS: readonly Step[] = [observe, plan, gate, record];
 
 /** Observe, plan, gate, record, act, then write the status: one product, once. */
 export async function reconcileProduct(id: string, run: ProductRun, orphan?: Orphan): Promise<ProductResult> {
@@ -94,7 +98,7 @@ export async function reconcileProduct(id: string, run: ProductRun, orphan?: Orp
   };
   let conditions: Condition[] = [];
   try {
-    for (const step of STEPS) await step(item, run);
+    for (const step of run.dryRun ? DRY_STEPS : STEPS) await step(item, run);
   } catch (error) {
     const message = redactor.redactText(error instanceof Error ? error.message : String(error));
     runtime.logger.warn({ product: id, err: message }, 'reconcile failed');

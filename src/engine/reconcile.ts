@@ -129,7 +129,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const runId = leaseOwner();
   const clock = options.clock;
   const loop = newLoopState(clock);
-  const first = await openRuntime({ ...options, readOnly: options.dryRun, loop });
+  // A dry run that keeps going works on a copy of the state in memory: nothing reaches the file.
+  const snapshotState = options.dryRun && options.watch !== undefined;
+  const first = await openRuntime({ ...options, readOnly: options.dryRun, snapshotState, loop });
+  if (options.dryRun && options.watch) {
+    try {
+      return await new FleetRun(options, runId, loop, first, []).reconcile();
+    } finally {
+      first.store.close();
+    }
+  }
   if (options.dryRun) {
     try {
       const { plan } = await computePlan({
@@ -238,6 +247,8 @@ export class FleetRun {
         this.#runtime.logger.warn({ runId: this.#runId }, 'reconciler lease not renewed: not held');
     }, lease.renewEveryMs);
     renewal.unref();
+    // A dry run holds no lease: it never acts.
+    if (this.#options.dryRun) clearInterval(renewal);
     const stop = () => {
       this.#runtime.logger.info({ runId: this.#runId }, 'stopping: no new product or action starts');
       this.#queue.stop();
@@ -476,6 +487,7 @@ export class FleetRun {
       runtime,
       runId: this.#runId,
       executor: this.#executor,
+      dryRun: this.#options.dryRun,
       takeLeftRunning: (product) => {
         const entries = this.#leftRunning.get(product) ?? [];
         this.#leftRunning.delete(product);
@@ -492,13 +504,13 @@ export class FleetRun {
     if (this.#timers.now() - this.#loadedAt < RELOAD_MS) return this.#runtime;
     this.#reloading ??= openRuntime({
       ...this.#options,
-      readOnly: false,
+      readOnly: this.#options.dryRun,
       store: this.#runtime.store,
       loop: this.#loop,
       previous: this.#runtime,
     })
       .then((runtime) => {
-        renewLease(runtime, this.#runId, runtime.clock());
+        if (!this.#options.dryRun) renewLease(runtime, this.#runId, runtime.clock());
         // A new revision, or the files are valid again after a revision that was not.
         const changed =
           runtime.fleet.revision !== this.#runtime.fleet.revision || this.#invalidRevision !== undefined;

@@ -9,7 +9,7 @@ import type { Fleet } from '../fleet/model.js';
 import type { Problem } from '../fleet/problems.js';
 import type { Logger } from '../log/logger.js';
 import { statePath } from '../store/location.js';
-import { openStore, type SqliteStore } from '../store/sqlite.js';
+import { openStore, openStoreSnapshot, type SqliteStore } from '../store/sqlite.js';
 import type { Clock } from '../util/clock.js';
 import { perObject } from '../util/per-object.js';
 import type { LoopState } from './loop-state.js';
@@ -45,6 +45,8 @@ export interface RuntimeOptions {
   clock: Clock;
   /** Reuse this open store (a run keeps one for all its loads) instead of opening the fleet's. */
   store?: SqliteStore;
+  /** Read-only, and the state a copy in memory that may be written (`watch --dry-run`): see openStoreSnapshot. */
+  snapshotState?: boolean;
   /** Kept across the looks of one `reconcile` run. */
   loop?: LoopState;
   /**
@@ -87,7 +89,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const fleet = loaded.fleet;
   const fleetDir = existsSync(fleet.source) ? fleet.source : resolve(options.cwd);
   const path = statePath(fleetDir, fleet.fleet.manifest.spec.state?.sqlite, options.env);
-  const store = options.store ?? openStateStore(path, options.readOnly);
+  const store =
+    options.store ??
+    (options.snapshotState ? openStoreSnapshot(path) : openStateStore(path, options.readOnly));
   const stateDir = dirname(path);
   const concurrency = fleet.fleet.manifest.spec.reconcile?.concurrency ?? 4;
   const previous = options.previous;

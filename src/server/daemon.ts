@@ -31,6 +31,11 @@ export interface DaemonOptions {
   port: number;
   /** Aborting it stops the daemon: no new work, running actions finish, the server closes. */
   signal: AbortSignal;
+  /**
+   * Observe, plan and gate on every event, act never: the state is a copy in memory, and
+   * nothing is written to the state file, no lease is taken (so it may run beside a reconciler).
+   */
+  dryRun?: boolean;
 }
 
 /** A running daemon. */
@@ -104,7 +109,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
             logger: options.logger,
             clock: options.clock,
             signal: options.signal,
-            dryRun: false,
+            dryRun: options.dryRun ?? false,
             once: false,
             maxPasses: Number.POSITIVE_INFINITY,
             onReconciled: (result, _count, durationMs) => {

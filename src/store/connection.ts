@@ -56,7 +56,7 @@ export function openDatabase(path: string, readonly: boolean): Database.Database
  */
 const STATEMENT_CACHE_SIZE = 256;
 
-function cacheStatements(db: Database.Database): void {
+export function cacheStatements(db: Database.Database): void {
   const compile = db.prepare.bind(db);
   const statements = new Map<string, Database.Statement>();
   db.prepare = ((sql: string) => {

@@ -1,8 +1,9 @@
-import type Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import type { Action } from '../actions/action.js';
 import { type AuditInput, insertAudit, listAudit, verifyAuditChain } from './audit.js';
 import { listConditions, replaceConditions } from './conditions.js';
-import { openDatabase, WalSync, writeTransaction } from './connection.js';
+import { cacheStatements, openDatabase, WalSync, writeTransaction } from './connection.js';
 import {
   insertApproval,
   insertDecision,
@@ -59,6 +60,37 @@ export function openStore(path: string, options: OpenStoreOptions = {}): SqliteS
     throw error;
   }
   return new SqliteStore(db, path);
+}
+
+/**
+ * A copy of the state file in memory (an empty state when there is none yet): everything a run
+ * writes to it is forgotten when it is closed, and the file is never written. What a dry run
+ * that keeps going (`watch --dry-run`) works on, so that it sees the journal, approvals and
+ * conditions as they are and can keep its own without touching them.
+ */
+export function openStoreSnapshot(path: string): SqliteStore {
+  if (!existsSync(path)) return openStore(':memory:');
+  const file = openDatabase(path, true);
+  let bytes: Buffer;
+  try {
+    bytes = file.serialize();
+  } finally {
+    file.close();
+  }
+  // The file is in WAL mode (header bytes 18 and 19 are 2), which an in-memory database cannot
+  // open: mark the copy as a rollback-journal database (1), https://www.sqlite.org/fileformat.html.
+  bytes[18] = 1;
+  bytes[19] = 1;
+  const db = new Database(bytes);
+  try {
+    db.pragma('foreign_keys = ON');
+    cacheStatements(db);
+    migrate(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db, ':memory:');
 }
 
 /**

@@ -10,6 +10,7 @@ import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
 import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { reconcileRepo } from '../helpers/reconcile-repo.js';
 import { until } from '../helpers/until.js';
 
 const silent = createLogger({ level: 'silent' });
@@ -188,6 +189,42 @@ describe('codemonkeys watch', () => {
     expect(metrics).not.toContain(secret);
     stop.abort();
     await daemon.done;
+  }, 120_000);
+
+  it('--dry-run plans on every event and acts never: no build, not a byte of the state file written', async () => {
+    const repo = await createFleetRepo([
+      { org: 'acme', name: 'lib' },
+      { org: 'acme', name: 'app' },
+    ]);
+    repos.push(repo);
+    // A state that exists (one product built), read by the dry run, never written.
+    await reconcileRepo(repo, { product: 'acme/lib' });
+    const stateFile = join(repo.fleetDir, '.codemonkeys/state.db');
+    const before = readFileSync(stateFile);
+    const stop = new AbortController();
+    stops.push(stop);
+    const daemon = await startDaemon({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger: silent,
+      clock: testClock(),
+      host: '127.0.0.1',
+      port: 0,
+      signal: stop.signal,
+      dryRun: true,
+    });
+    const plan = await until('a plan of both products', async () => {
+      const { status, body } = await getJson(`${daemon.url}/api/plan`);
+      return status === 200 && (body.products as unknown[]).length === 2 ? body : undefined;
+    });
+    const actions = plan.actions as { product: string; kind: string }[];
+    expect(actions.map((action) => `${action.kind} ${action.product}`)).toEqual(['build.trigger acme/app']);
+    await sleep(500);
+    expect(existsSync(join(repo.fleetDir, '.codemonkeys/ci/builds/acme/app'))).toBe(false);
+    stop.abort();
+    await daemon.done;
+    expect(readFileSync(stateFile).equals(before)).toBe(true);
   }, 120_000);
 
   it('as a command: prints where it listens, and exits 0 on SIGTERM', async () => {
