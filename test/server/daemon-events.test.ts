@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -105,6 +107,67 @@ describe('codemonkeys watch under events', () => {
     } finally {
       child.kill('SIGTERM');
       await child;
+    }
+  }, 180_000);
+
+  it('tells a notify endpoint, signed, when a product becomes Stalled: once, not on every look', async () => {
+    const received: { event: string | undefined; signature: string | undefined; body: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push({
+          event: request.headers['x-codemonkeys-event'] as string | undefined,
+          signature: request.headers['x-hub-signature-256'] as string | undefined,
+          body,
+        });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      const fleet = await createEffectsFleet({ build: true }, 0);
+      fleets.push(fleet);
+      const product = join(fleet.fleetDir, 'products/acme/app.yaml');
+      writeFileSync(
+        product,
+        readFileSync(product, 'utf8').replace('"git rev-parse HEAD', '"exit 3; git rev-parse HEAD'),
+      );
+      const fleetYaml = join(fleet.fleetDir, 'fleet.yaml');
+      writeFileSync(
+        fleetYaml,
+        `${readFileSync(fleetYaml, 'utf8')}  watch:\n    notify:\n      - { url: "http://127.0.0.1:${port}/hook", secret: { env: TEST_NOTIFY_SECRET } }\n`,
+      );
+      await fleet.commitFleet('a failing build, and a notify endpoint');
+      const child = execa('node', [CLI, '--fleet', fleet.fleetDir, 'watch', '--listen', '127.0.0.1:0'], {
+        cwd: fleet.root,
+        reject: false,
+        stdin: 'ignore',
+        env: { TEST_NOTIFY_SECRET: 'notify-secret-Zp41' },
+      });
+      try {
+        const stalled = await until(
+          'the stalled event',
+          () => received.find((each) => each.event === 'stalled'),
+          60_000,
+        );
+        expect(stalled.signature).toBe(
+          `sha256=${createHmac('sha256', 'notify-secret-Zp41').update(stalled.body).digest('hex')}`,
+        );
+        expect(JSON.parse(stalled.body)).toMatchObject({ type: 'stalled', product: 'acme/app' });
+        expect(stalled.body).not.toContain('notify-secret-Zp41');
+        // Looked at again while it stays Stalled: not announced again.
+        await sleep(2_500);
+        expect(received.filter((each) => each.event === 'stalled')).toHaveLength(1);
+      } finally {
+        child.kill('SIGTERM');
+        await child;
+      }
+    } finally {
+      receiver.close();
     }
   }, 180_000);
 
