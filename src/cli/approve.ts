@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { approvalTargetKind, fleetApprovers, notATarget, recordApproval } from '../engine/approvals.js';
 import { UsageError } from '../errors.js';
 import { loadFleet } from '../fleet/load.js';
 import { statePath } from '../store/location.js';
 import { openStore } from '../store/sqlite.js';
 import { type CliCommand, type CommandContext, writeLine } from './context.js';
-
-const ACTION_ID = /^[0-9a-f]{16}$/;
-const PLAN_ID = /^[0-9a-f]{64}$/;
 
 /** `codemonkeys approve`: an attributed approval of one action or one whole plan, bound to its content. */
 export const approveCommand: CliCommand = {
@@ -47,19 +45,15 @@ interface ApproveOptions {
 }
 
 async function runApprove(context: CommandContext, id: string, options: ApproveOptions): Promise<void> {
-  if (!ACTION_ID.test(id) && !PLAN_ID.test(id))
-    throw new UsageError(`'${id}' is neither an action id (16 hex digits) nor a plan id (64 hex digits)`);
+  const kind = approvalTargetKind(id);
+  if (kind === undefined) throw new UsageError(notATarget(id));
   if (options.by.trim() === '') throw new UsageError('--by names who approves');
   const { io } = context;
   const plan = options.plan === undefined ? undefined : await readPlanOf(resolve(io.cwd, options.plan), id);
   const fleetDir = resolve(io.cwd, context.globals().fleet);
   const loaded = await loadFleet({ fleet: fleetDir, cwd: io.cwd, env: io.env, now: io.clock() });
   const path = statePath(fleetDir, loaded.fleet?.fleet.manifest.spec.state?.sqlite, io.env);
-  const approvers = new Set([
-    ...(loaded.fleet?.fleet.manifest.spec.orgs.flatMap((org) => org.approvers ?? []) ?? []),
-    ...(loaded.fleet?.constitution.manifest.spec.rules?.flatMap((rule) => rule.approvers ?? []) ?? []),
-  ]);
-  if (loaded.fleet && !approvers.has(options.by)) {
+  if (loaded.fleet && !fleetApprovers(loaded.fleet).has(options.by)) {
     writeLine(
       io.stderr,
       `warning: ${options.by} is not an approver of any rule or org; the approval is recorded but will not count`,
@@ -68,28 +62,29 @@ async function runApprove(context: CommandContext, id: string, options: ApproveO
   const store = openStore(path);
   try {
     // `reconcile` works product by product: an approval of a plan counts for the actions of a plan the state holds.
-    if (plan) store.savePlan(id, plan, io.clock());
-    else if (PLAN_ID.test(id) && store.plan(id) === undefined) {
+    if (!plan && kind === 'plan' && store.plan(id) === undefined) {
       writeLine(
         io.stderr,
         `warning: the state does not hold plan ${id.slice(0, 16)}: \`apply --plan FILE\` honours this approval, \`reconcile\` only with --plan FILE (saved by \`plan --out FILE\`)`,
       );
     }
-    store.addApproval({
+    const approval = {
       target: id,
       by: options.by,
       reason: options.reason ?? null,
       at: io.clock().toISOString(),
-    });
+    };
+    recordApproval(store, approval, plan);
   } finally {
     store.close();
   }
-  writeLine(io.stdout, `approved ${PLAN_ID.test(id) ? 'plan' : 'action'} ${id} by ${options.by}`);
+  writeLine(io.stdout, `approved ${kind} ${id} by ${options.by}`);
 }
 
 /** The plan saved in `path`, which must be the plan `id` names. */
 async function readPlanOf(path: string, id: string): Promise<unknown> {
-  if (!PLAN_ID.test(id)) throw new UsageError('--plan goes with a plan id (64 hex digits), not an action id');
+  if (approvalTargetKind(id) !== 'plan')
+    throw new UsageError('--plan goes with a plan id (64 hex digits), not an action id');
   let plan: { id?: unknown; actions?: unknown };
   try {
     plan = JSON.parse(await readFile(path, 'utf8'));

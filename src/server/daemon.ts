@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import type { ProductResult } from '../engine/product.js';
 import { type FleetRun, reconcile } from '../engine/reconcile.js';
 import { InvalidFleetError, type Runtime } from '../engine/runtime.js';
@@ -8,6 +8,8 @@ import type { Logger } from '../log/logger.js';
 import { redactor } from '../log/redact.js';
 import { resolveSecret } from '../secrets/resolve.js';
 import type { Clock } from '../util/clock.js';
+import { registerApi } from './api.js';
+import { registerDashboard } from './dashboard/index.js';
 import { type FleetWatcher, watchFleet } from './fleet-watch.js';
 import { DaemonMetrics } from './metrics.js';
 import { eventsToSend, Notifier, type ReconcileView, resolveNotifyEndpoints } from './notify.js';
@@ -66,7 +68,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const notifications = new Notifications(options);
   const hooks = new Hooks(options);
   const app = Fastify({ logger: false });
-  routes(app, state);
+  registerApi(app, state, { env: options.env, logger: options.logger, dryRun: options.dryRun });
+  registerDashboard(app);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   registerWebhooks(app, {
     secret: () => hooks.secret,
@@ -273,42 +276,5 @@ function schedule(run: FleetRun, logger: Logger): Cron | undefined {
   return new Cron(expression, { timezone: 'UTC', protect: true }, () => {
     logger.info({ schedule: expression }, 'scheduled resync');
     run.resync();
-  });
-}
-
-/** Health, readiness and the read-only API. */
-function routes(app: FastifyInstance, state: DaemonState): void {
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_request, reply) => {
-    if (state.run)
-      return { ready: true, revision: state.run.runtime.fleet.revision, invalid: state.invalid ?? null };
-    return reply.code(503).send({ ready: false, why: state.notLoaded ?? 'loading the fleet' });
-  });
-  app.get('/api/products', async (_request, reply) => {
-    const run = state.run;
-    if (!run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
-    const { fleet, store } = run.runtime;
-    const conditions = store.conditions();
-    return {
-      revision: fleet.revision,
-      invalidRevision: state.invalid ?? null,
-      products: [...fleet.products.values()].map((product) => ({
-        id: product.id,
-        org: product.manifest.metadata.org,
-        conditions: conditions.get(product.id) ?? [],
-        status: run.results.get(product.id)?.status ?? null,
-      })),
-    };
-  });
-  app.get('/api/plan', async (_request, reply) => {
-    if (!state.run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
-    return state.run.plan();
-  });
-  app.get<{ Querystring: { product?: string; limit?: string } }>('/api/audit', async (request, reply) => {
-    if (!state.run) return reply.code(503).send({ error: state.notLoaded ?? 'loading the fleet' });
-    const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
-    const filter =
-      request.query.product === undefined ? { limit } : { product: request.query.product, limit };
-    return { entries: state.run.runtime.store.audit(filter) };
   });
 }
