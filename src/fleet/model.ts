@@ -50,7 +50,17 @@ export interface FleetSpec {
   llm?: { ollama?: { host: string; model: string; token?: SecretRef } };
   reconcile?: { interval?: string; concurrency?: number };
   watch?: WatchSpec;
+  retention?: RetentionSpec;
   state?: { sqlite?: string };
+}
+
+/** `spec.retention`: what the daemon removes in the background (durations as `30d`). */
+export interface RetentionSpec {
+  builds?: { keep?: number; maxAge?: string };
+  journal?: { maxAge?: string };
+  plans?: { maxAge?: string };
+  tofuPlans?: { maxAge?: string };
+  observations?: { maxAge?: string };
 }
 
 /** What an outgoing notification is about. */

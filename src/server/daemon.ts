@@ -13,6 +13,7 @@ import { registerDashboard } from './dashboard/index.js';
 import { type FleetWatcher, watchFleet } from './fleet-watch.js';
 import { DaemonMetrics } from './metrics.js';
 import { eventsToSend, Notifier, type ReconcileView, resolveNotifyEndpoints } from './notify.js';
+import { SWEEP_EVERY_MS, sweepRetention } from './retention.js';
 import { createFleetMatcher, type WebhookMatcher } from './webhooks/match.js';
 import { registerWebhooks } from './webhooks/routes.js';
 
@@ -38,6 +39,8 @@ export interface DaemonOptions {
    * nothing is written to the state file, no lease is taken (so it may run beside a reconciler).
    */
   dryRun?: boolean;
+  /** How often retention sweeps (`spec.retention`); default SWEEP_EVERY_MS, hourly. */
+  sweepEveryMs?: number;
 }
 
 /** A running daemon. */
@@ -100,6 +103,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   });
   let cron: Cron | undefined;
+  // Retention sweeps the fleet in force at start and then hourly; a dry run removes nothing.
+  let sweeps: NodeJS.Timeout | undefined;
+  const sweep = async () => {
+    const run = state.run;
+    if (!run) return;
+    try {
+      const report = await sweepRetention(run.runtime, options.clock());
+      if (Object.values(report).some((count) => count > 0))
+        options.logger.info({ ...report }, 'retention removed old records and builds');
+    } catch (error) {
+      options.logger.warn({ err: error }, 'retention sweep failed');
+    }
+  };
   const done = (async () => {
     try {
       for (;;) {
@@ -127,6 +143,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
                 cron = schedule(run, options.logger);
                 notifications.started(run.runtime);
                 hooks.configure(run.runtime);
+                if (!options.dryRun && sweeps === undefined) {
+                  void sweep();
+                  sweeps = setInterval(() => void sweep(), options.sweepEveryMs ?? SWEEP_EVERY_MS);
+                  sweeps.unref();
+                }
               },
               onFleetLoaded: (runtime) => {
                 notifications.configure(runtime);
@@ -162,6 +183,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         }
       }
     } finally {
+      clearInterval(sweeps);
       cron?.stop();
       await notifications.close();
       await watcher.close();

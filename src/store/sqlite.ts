@@ -25,6 +25,7 @@ import { dropLease, extendLease, type Lease, readLease, takeLease } from './leas
 import { migrate, requireCurrent } from './migrations.js';
 import { forgetProductRecord, listProducts, syncProductRecords } from './products.js';
 import { insertPlan, readObservation, readPlan, upsertObservation } from './records.js';
+import { type PruneBefore, type PruneCounts, pruneState } from './retention.js';
 import type {
   Approval,
   AuditEntry,
@@ -135,6 +136,11 @@ export class SqliteStore implements StateStore {
    */
   markAbandoned(idempotencyKey: string, now: Date): JournalEntry {
     return this.#write(() => finishJournal(this.#db, idempotencyKey, abandonedOutcome(now), now));
+  }
+
+  /** Removes what retention no longer keeps (see pruneState), in one commit with its audit entry. */
+  prune(before: PruneBefore, now: Date): PruneCounts {
+    return this.#write(() => pruneState(this.#db, before, now));
   }
 
   journalEntry(idempotencyKey: string): JournalEntry | undefined {
