@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchDaemon } from './daemon.js';
 import { benchJenkins } from './jenkins.js';
 import { benchPlan } from './plan.js';
 import { benchTools } from './tools.js';
@@ -12,6 +13,7 @@ const BENCHMARKS: ReadonlyMap<string, () => void | Promise<void>> = new Map([
   ['plan', benchPlan],
   ['tools', benchTools],
   ['jenkins', benchJenkins],
+  ['daemon', benchDaemon],
 ]);
 
 // Mirrors and release checkouts made by the benches live in a cache of their own, removed at the end.
