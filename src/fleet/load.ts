@@ -2,6 +2,7 @@ import { checkConstitution } from './check-constitution.js';
 import { checkGitValues } from './check-git-values.js';
 import { checkJenkinsCredentials } from './check-jenkins-credentials.js';
 import { type CheckInput, checkDependencies, checkOrgs, checkProducts } from './check-products.js';
+import { checkSchedules } from './check-schedules.js';
 import { checkLiteralSecrets } from './check-secrets.js';
 import { type ManifestDocument, manifestRole, placeOf, problemAt } from './document.js';
 import type { FileResult, LoadCache } from './load-cache.js';
@@ -225,11 +226,12 @@ function isCheckableProduct(value: Record<string, unknown>): boolean {
   return optional(spec.build, isRecord) && optional(spec.heal, isRecord);
 }
 
-/** Everything one file yields on its own: parse, envelope, schema, literal secrets, what git would read. */
+/** Everything one file yields on its own: parse, envelope, schema, literal secrets, what git would read, schedules. */
 function loadFile(file: string, text: string): FileResult {
   const problems: Problem[] = [];
   const document = parseDocument(file, text, problems);
-  if (document) problems.push(...checkLiteralSecrets(document), ...checkGitValues(document));
+  if (document)
+    problems.push(...checkLiteralSecrets(document), ...checkGitValues(document), ...checkSchedules(document));
   return { text, document, problems };
 }
 

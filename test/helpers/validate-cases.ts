@@ -209,6 +209,24 @@ export const cases: Case[] = [
     ],
   },
   {
+    name: 'a resync schedule that is not a cron expression is refused at its line',
+    overlay: {
+      'fleet.yaml': baseFileWith(
+        'fleet.yaml',
+        '    concurrency: 4\n',
+        '    concurrency: 4\n  watch:\n    resync: "0 */6 * * * * * *"\n',
+      ),
+    },
+    expected: [
+      {
+        file: 'fleet.yaml',
+        line: 22,
+        code: 'bad-cron',
+        message: /^spec\.watch\.resync is not a cron expression/,
+      },
+    ],
+  },
+  {
     name: 'a repo URL through a transport helper other than ext is refused too',
     overlay: {
       'products/acme/core-lib.yaml': PRODUCT('core-lib', 'acme').replace('../repos/core-lib.git', '"fd::3"'),

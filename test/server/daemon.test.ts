@@ -227,6 +227,48 @@ describe('codemonkeys watch', () => {
     expect(readFileSync(stateFile).equals(before)).toBe(true);
   }, 120_000);
 
+  it('resyncs every product on the cron schedule of spec.watch.resync, without any event', async () => {
+    const repo = await createFleetRepo([
+      { org: 'acme', name: 'lib' },
+      { org: 'acme', name: 'app' },
+    ]);
+    repos.push(repo);
+    const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
+    // Every second (six fields, seconds first): the products' own interval is 5 minutes.
+    writeFileSync(fleetYaml, `${readFileSync(fleetYaml, 'utf8')}  watch:\n    resync: "* * * * * *"\n`);
+    await repo.commitFleet('resync every second');
+    const stop = new AbortController();
+    stops.push(stop);
+    const daemon = await startDaemon({
+      fleet: repo.fleetDir,
+      cwd: repo.root,
+      env: process.env,
+      logger: silent,
+      clock: testClock(),
+      host: '127.0.0.1',
+      port: 0,
+      signal: stop.signal,
+    });
+    const done = async () =>
+      Number(
+        /^codemonkeys_reconciles_total\{outcome="done"\} (\d+)$/m.exec(
+          await (await fetch(`${daemon.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
+    await until('every product Ready', async () => {
+      const { body } = await getJson(`${daemon.url}/api/products`);
+      return body.products && readyIds(body).length === 2 ? true : undefined;
+    });
+    const before = await done();
+    await until(
+      'two scheduled resyncs of both products',
+      async () => ((await done()) >= before + 4 ? true : undefined),
+      10_000,
+    );
+    stop.abort();
+    await daemon.done;
+  }, 120_000);
+
   it('as a command: prints where it listens, and exits 0 on SIGTERM', async () => {
     const repo = await createFleetRepo([{ org: 'acme', name: 'lib' }]);
     repos.push(repo);
