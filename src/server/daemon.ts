@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import Fastify from 'fastify';
+import { runGit } from '../backends/git/remote.js';
 import type { ProductResult } from '../engine/product.js';
 import { type FleetRun, reconcile } from '../engine/reconcile.js';
 import { InvalidFleetError, type Runtime } from '../engine/runtime.js';
@@ -210,10 +212,22 @@ class Hooks {
   }
 
   configure(runtime: Runtime): void {
+    void this.#configure(runtime);
+  }
+
+  async #configure(runtime: Runtime): Promise<void> {
+    // The fleet repo as a forge names it in a push: its remotes' URLs, besides where it is read.
+    const remotes = existsSync(runtime.fleet.source)
+      ? (
+          await runGit(['config', '--get-regexp', '^remote\\..*\\.url$'], { cwd: runtime.fleet.source })
+        ).stdout
+          .split('\n')
+          .flatMap((line) => line.split(' ').slice(1, 2))
+      : [];
     this.matcher = createFleetMatcher({
       fleet: runtime.fleet,
       root: runtime.fleetDir,
-      fleetRepo: [runtime.fleet.source],
+      fleetRepo: [runtime.fleet.source, ...remotes],
     });
     const ref = runtime.fleet.fleet.manifest.spec.watch?.webhooks?.secret;
     if (ref === undefined) {

@@ -10,6 +10,7 @@ import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
 import { testClock } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { git } from '../helpers/git.js';
 import { reconcileRepo } from '../helpers/reconcile-repo.js';
 import { until } from '../helpers/until.js';
 
@@ -116,6 +117,7 @@ describe('codemonkeys watch', () => {
       `${readFileSync(fleetYaml, 'utf8')}  watch:\n    webhooks:\n      secret: { env: TEST_WEBHOOK_SECRET }\n`,
     );
     await repo.commitFleet('webhooks');
+    await git(repo.fleetDir, 'remote', 'add', 'origin', 'git@github.com:Acme/Fleet.git');
     const secret = 'whsec-7Hq2mZ0pLx9vR4';
     const stop = new AbortController();
     stops.push(stop);
@@ -179,6 +181,31 @@ describe('codemonkeys watch', () => {
     console.info(`webhook to the build of the pushed head queued: ${Math.round(latencyMs)} ms`);
     // Webhook to first action (the build is queued on the local runner): well under the seconds a poller waits.
     expect(latencyMs).toBeLessThan(5_000);
+    // A push to the fleet repo, named as the forge names it (its remote's URL), reloads the fleet.
+    const fleetBody = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: '1'.repeat(40),
+      repository: {
+        clone_url: 'https://GitHub.com/Acme/Fleet.git',
+        html_url: 'https://github.com/Acme/Fleet',
+      },
+    });
+    const fleetPush = await fetch(`${daemon.url}/hooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'delivery-fleet',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(fleetBody).digest('hex')}`,
+      },
+      body: fleetBody,
+    });
+    expect(fleetPush.status).toBe(202);
+    expect(await fleetPush.json()).toMatchObject({
+      result: 'accepted',
+      queued: { products: [], fleet: true },
+    });
+
     const again = await post(signature, 'delivery-1');
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ result: 'duplicate' });
