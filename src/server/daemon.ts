@@ -1,22 +1,18 @@
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cron } from 'croner';
 import Fastify from 'fastify';
-import { runGit } from '../backends/git/remote.js';
-import type { ProductResult } from '../engine/product.js';
 import { type FleetRun, reconcile } from '../engine/reconcile.js';
-import { InvalidFleetError, type Runtime } from '../engine/runtime.js';
+import { InvalidFleetError } from '../engine/runtime.js';
 import type { Logger } from '../log/logger.js';
 import { redactor } from '../log/redact.js';
-import { resolveSecret } from '../secrets/resolve.js';
 import type { Clock } from '../util/clock.js';
-import { registerApi } from './api.js';
+import { registerApi } from './api/index.js';
+import { Hooks } from './daemon-hooks.js';
+import { Notifications } from './daemon-notifications.js';
 import { registerDashboard } from './dashboard/index.js';
 import { type FleetWatcher, watchFleet } from './fleet-watch.js';
 import { DaemonMetrics } from './metrics.js';
-import { eventsToSend, Notifier, type ReconcileView, resolveNotifyEndpoints } from './notify.js';
 import { SWEEP_EVERY_MS, sweepRetention } from './retention.js';
-import { createFleetMatcher, type WebhookMatcher } from './webhooks/match.js';
 import { registerWebhooks } from './webhooks/routes.js';
 
 /** Where the daemon listens unless told otherwise: loopback only. */
@@ -195,114 +191,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   })();
   options.signal.addEventListener('abort', () => wake?.(), { once: true });
   return { url, done };
-}
-
-/**
- * What the webhook routes need of the fleet in force: the secret (`spec.watch.webhooks.secret`,
- * resolved and registered with the redactor; none until it can be read, so hooks answer 503) and
- * the matcher of pushes and Jenkins builds to products, made again for each new revision.
- */
-class Hooks {
-  readonly #options: DaemonOptions;
-  secret: string | undefined;
-  matcher: WebhookMatcher | undefined;
-
-  constructor(options: DaemonOptions) {
-    this.#options = options;
-  }
-
-  configure(runtime: Runtime): void {
-    void this.#configure(runtime);
-  }
-
-  async #configure(runtime: Runtime): Promise<void> {
-    // The fleet repo as a forge names it in a push: its remotes' URLs, besides where it is read.
-    const remotes = existsSync(runtime.fleet.source)
-      ? (
-          await runGit(['config', '--get-regexp', '^remote\\..*\\.url$'], { cwd: runtime.fleet.source })
-        ).stdout
-          .split('\n')
-          .flatMap((line) => line.split(' ').slice(1, 2))
-      : [];
-    this.matcher = createFleetMatcher({
-      fleet: runtime.fleet,
-      root: runtime.fleetDir,
-      fleetRepo: [runtime.fleet.source, ...remotes],
-    });
-    const ref = runtime.fleet.fleet.manifest.spec.watch?.webhooks?.secret;
-    if (ref === undefined) {
-      this.secret = undefined;
-      return;
-    }
-    resolveSecret(ref, { env: this.#options.env, baseDir: runtime.fleetDir })
-      .then((secret) => {
-        this.secret = secret;
-      })
-      .catch((error: unknown) => {
-        this.secret = undefined;
-        this.#options.logger.error({ err: error }, 'webhooks are off: their secret cannot be read');
-      });
-  }
-}
-
-/**
- * Outgoing notifications (`spec.watch.notify`): what each product's reconcile changed (it became
- * Stalled, an action was newly denied), sent by a Notifier that never blocks the reconciler. The
- * endpoints are read again when fleet.yaml's `spec.watch.notify` changes. After a restart, the
- * stored conditions are what a product is compared with, so a product still Stalled is not
- * announced again (a denied action is, once).
- */
-class Notifications {
-  readonly #options: DaemonOptions;
-  readonly #previous = new Map<string, ReconcileView>();
-  #notifier: Notifier | undefined;
-  #configured = '';
-
-  constructor(options: DaemonOptions) {
-    this.#options = options;
-  }
-
-  started(runtime: Runtime): void {
-    for (const [product, conditions] of runtime.store.conditions())
-      this.#previous.set(product, { product, conditions, actions: [] });
-    this.configure(runtime);
-  }
-
-  /** Reads the endpoints again when their spec changed; a failure (a secret not set) is logged. */
-  configure(runtime: Runtime): void {
-    const spec = runtime.fleet.fleet.manifest.spec.watch?.notify ?? [];
-    const key = JSON.stringify(spec);
-    if (key === this.#configured) return;
-    this.#configured = key;
-    const old = this.#notifier;
-    this.#notifier = undefined;
-    void old?.close();
-    if (spec.length === 0) return;
-    resolveNotifyEndpoints(runtime.fleet.fleet.manifest.spec.watch, {
-      env: this.#options.env,
-      baseDir: runtime.fleetDir,
-    })
-      .then((endpoints) => {
-        if (this.#configured === key)
-          this.#notifier = new Notifier({ endpoints, logger: this.#options.logger });
-      })
-      .catch((error: unknown) =>
-        this.#options.logger.error(
-          { err: error },
-          'notifications are off: an endpoint secret cannot be read',
-        ),
-      );
-  }
-
-  reconciled(result: ProductResult): void {
-    const events = eventsToSend(this.#previous.get(result.product), result, this.#options.clock());
-    this.#previous.set(result.product, result);
-    for (const event of events) this.#notifier?.send(event);
-  }
-
-  async close(): Promise<void> {
-    await this.#notifier?.close();
-  }
 }
 
 /** `spec.watch.resync`: every product reconciled again on a cron schedule (UTC). */

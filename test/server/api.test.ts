@@ -12,7 +12,7 @@ import {
   approvalRefusal,
   type ProductView,
   registerApi,
-} from '../../src/server/api.js';
+} from '../../src/server/api/index.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { TEST_START } from '../helpers/clock.js';
 import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';

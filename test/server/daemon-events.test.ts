@@ -32,7 +32,7 @@ async function startWatch(fleet: EffectsFleet) {
   child.stdout?.on('data', (chunk: Buffer) => {
     out += chunk.toString();
   });
-  const url = await until('the listening line', () => /listening on (http:\S+)/.exec(out)?.[1], 30_000);
+  const url = await until('the listening line', () => /listening on (http:\S+)/.exec(out)?.[1], 60_000);
   return { child, url };
 }
 

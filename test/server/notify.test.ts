@@ -15,7 +15,7 @@ import {
   type ReconcileView,
   resolveNotifyEndpoints,
   signBody,
-} from '../../src/server/notify.js';
+} from '../../src/server/notify/index.js';
 import type { Condition } from '../../src/store/store.js';
 import { TEST_NOW } from '../helpers/clock.js';
 

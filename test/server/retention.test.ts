@@ -232,7 +232,7 @@ describe('retention in the daemon', () => {
       );
       const store = openStore(join(repo.fleetDir, '.codemonkeys/state.db'), { readonly: true });
       try {
-        await until('the journal pruned', () => store.journal({}).length === 0, 10_000);
+        await until('the journal pruned', () => store.journal({}).length === 0, 30_000);
         expect(store.audit({ limit: 1000 }).some((entry) => entry.type === 'retention.pruned')).toBe(true);
         expect(store.verifyAudit()).toMatchObject({ ok: true });
       } finally {
