@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../src/engine/reconcile.js';
 import { DEFAULT_JENKINS_USER, type JenkinsEmulator } from '../emulators/jenkins/index.js';
-import type { FleetRepo } from '../helpers/fleet-repo.js';
+import { type FleetRepo, makeLibPrivate } from '../helpers/fleet-repo.js';
 import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 import { createJenkinsFleet, reconcileJenkinsFleet, useEmulatedJenkins } from '../helpers/jenkins-fleet.js';
 
@@ -36,25 +36,13 @@ async function privateJenkinsFleet(credentialsId: string): Promise<{ repo: Fleet
   repos.push(repo);
   const server = await startGitHttpServer(join(repo.root, 'repos'), TOKEN);
   servers.push(server);
+  makeLibPrivate(repo, { credential: 'gitToken', env: 'ACME_GIT_TOKEN', url: `${server.url}/acme/lib.git` });
   const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
   writeFileSync(
     fleetYaml,
-    readFileSync(fleetYaml, 'utf8')
-      .replace(
-        '- { name: acme, approvers: [alice] }',
-        '- { name: acme, approvers: [alice], credentials: { gitToken: { env: ACME_GIT_TOKEN } } }',
-      )
-      .replace(
-        `folder: ${folder} }`,
-        `folder: ${folder}, credentials: { acme/gitToken: ${credentialsId} } }`,
-      ),
-  );
-  const product = join(repo.fleetDir, 'products/acme/lib.yaml');
-  writeFileSync(
-    product,
-    readFileSync(product, 'utf8').replace(
-      'repo: { url: ../repos/acme/lib.git }',
-      `repo: { url: "${server.url}/acme/lib.git", credentials: gitToken }`,
+    readFileSync(fleetYaml, 'utf8').replace(
+      `folder: ${folder} }`,
+      `folder: ${folder}, credentials: { acme/gitToken: ${credentialsId} } }`,
     ),
   );
   await repo.commitFleet('acme/lib is private and builds on jenkins');

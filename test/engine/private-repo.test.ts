@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { runCli } from '../helpers/cli.js';
-import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { createFleetRepo, type FleetRepo, makeLibPrivate } from '../helpers/fleet-repo.js';
 import { type GitHttpServer, startGitHttpServer } from '../helpers/git-http-server.js';
 
 const TOKEN = 'ghp_9Zq4private0repo1token2';
@@ -21,22 +21,7 @@ async function privateFleet(): Promise<{ repo: FleetRepo; server: GitHttpServer 
   repos.push(repo);
   const server = await startGitHttpServer(join(repo.root, 'repos'), TOKEN);
   servers.push(server);
-  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
-  writeFileSync(
-    fleetYaml,
-    readFileSync(fleetYaml, 'utf8').replace(
-      '- { name: acme, approvers: [alice] }',
-      '- { name: acme, approvers: [alice], credentials: { repo: { env: ACME_GIT_TOKEN } } }',
-    ),
-  );
-  const product = join(repo.fleetDir, 'products/acme/lib.yaml');
-  writeFileSync(
-    product,
-    readFileSync(product, 'utf8').replace(
-      'repo: { url: ../repos/acme/lib.git }',
-      `repo: { url: "${server.url}/acme/lib.git", credentials: repo }`,
-    ),
-  );
+  makeLibPrivate(repo, { credential: 'repo', env: 'ACME_GIT_TOKEN', url: `${server.url}/acme/lib.git` });
   await repo.commitFleet('acme/lib is private');
   return { repo, server };
 }

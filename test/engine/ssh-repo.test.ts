@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { runCli } from '../helpers/cli.js';
-import { createFleetRepo, type FleetRepo } from '../helpers/fleet-repo.js';
+import { createFleetRepo, type FleetRepo, makeLibPrivate } from '../helpers/fleet-repo.js';
 
 /** Not a real key: the stand-in server compares bytes, as sshd compares a key with authorized_keys. */
 const KEY =
@@ -58,22 +58,11 @@ async function sshFleet(): Promise<{ repo: FleetRepo; env: NodeJS.ProcessEnv; lo
   const repo = await createFleetRepo([{ org: 'acme', name: 'lib' }]);
   repos.push(repo);
   const { bin, log } = standInSsh(repo.root);
-  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
-  writeFileSync(
-    fleetYaml,
-    readFileSync(fleetYaml, 'utf8').replace(
-      '- { name: acme, approvers: [alice] }',
-      '- { name: acme, approvers: [alice], credentials: { deployKey: { env: ACME_DEPLOY_KEY } } }',
-    ),
-  );
-  const product = join(repo.fleetDir, 'products/acme/lib.yaml');
-  writeFileSync(
-    product,
-    readFileSync(product, 'utf8').replace(
-      'repo: { url: ../repos/acme/lib.git }',
-      `repo: { url: "ssh://git@git.example${repo.root}/repos/acme/lib.git", credentials: deployKey }`,
-    ),
-  );
+  makeLibPrivate(repo, {
+    credential: 'deployKey',
+    env: 'ACME_DEPLOY_KEY',
+    url: `ssh://git@git.example${repo.root}/repos/acme/lib.git`,
+  });
   await repo.commitFleet('acme/lib over ssh');
   return { repo, env: { PATH: `${bin}:${process.env.PATH}` }, log };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitAll, git, tempDir } from './git.js';
 
@@ -83,4 +83,30 @@ export async function createFleetRepo(
   await git(fleetDir, 'init', '-q', '-b', 'main');
   await commitAll(fleetDir, 'fleet');
   return repo;
+}
+
+/**
+ * Makes acme/lib of a test fleet private (no commit): org acme gets the credential `credential`
+ * read from environment variable `env`, and the product is read from `url` with it.
+ */
+export function makeLibPrivate(
+  repo: FleetRepo,
+  options: { credential: string; env: string; url: string },
+): void {
+  const fleetYaml = join(repo.fleetDir, 'fleet.yaml');
+  writeFileSync(
+    fleetYaml,
+    readFileSync(fleetYaml, 'utf8').replace(
+      '- { name: acme, approvers: [alice] }',
+      `- { name: acme, approvers: [alice], credentials: { ${options.credential}: { env: ${options.env} } } }`,
+    ),
+  );
+  const product = join(repo.fleetDir, 'products/acme/lib.yaml');
+  writeFileSync(
+    product,
+    readFileSync(product, 'utf8').replace(
+      'repo: { url: ../repos/acme/lib.git }',
+      `repo: { url: "${options.url}", credentials: ${options.credential} }`,
+    ),
+  );
 }

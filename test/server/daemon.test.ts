@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
-import { startDaemon } from '../../src/server/daemon.js';
+import { type DaemonOptions, startDaemon } from '../../src/server/daemon.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI } from '../helpers/cli.js';
 import { testClock } from '../helpers/clock.js';
@@ -22,6 +22,24 @@ afterEach(() => {
   for (const stop of stops.splice(0)) stop.abort();
   for (const repo of repos.splice(0)) repo.cleanup();
 });
+
+/** A daemon over the repo's fleet on a port of its own choosing, stopped after the test. */
+async function start(repo: FleetRepo, options: Partial<DaemonOptions> = {}) {
+  const stop = new AbortController();
+  stops.push(stop);
+  const daemon = await startDaemon({
+    fleet: repo.fleetDir,
+    cwd: repo.root,
+    env: process.env,
+    logger: silent,
+    clock: testClock(),
+    host: '127.0.0.1',
+    port: 0,
+    signal: stop.signal,
+    ...options,
+  });
+  return { daemon, stop };
+}
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url);
@@ -46,18 +64,7 @@ describe('codemonkeys watch', () => {
       { org: 'acme', name: 'app' },
     ]);
     repos.push(repo);
-    const stop = new AbortController();
-    stops.push(stop);
-    const daemon = await startDaemon({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger: silent,
-      clock: testClock(),
-      host: '127.0.0.1',
-      port: 0,
-      signal: stop.signal,
-    });
+    const { daemon, stop } = await start(repo);
     expect(daemon.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await getJson(`${daemon.url}/healthz`)).status).toBe(200);
     await until('ready', async () =>
@@ -119,18 +126,7 @@ describe('codemonkeys watch', () => {
     await repo.commitFleet('webhooks');
     await git(repo.fleetDir, 'remote', 'add', 'origin', 'git@github.com:Acme/Fleet.git');
     const secret = 'whsec-7Hq2mZ0pLx9vR4';
-    const stop = new AbortController();
-    stops.push(stop);
-    const daemon = await startDaemon({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: { ...process.env, TEST_WEBHOOK_SECRET: secret },
-      logger: silent,
-      clock: testClock(),
-      host: '127.0.0.1',
-      port: 0,
-      signal: stop.signal,
-    });
+    const { daemon, stop } = await start(repo, { env: { ...process.env, TEST_WEBHOOK_SECRET: secret } });
     await until('every product Ready', async () => {
       const { body } = await getJson(`${daemon.url}/api/products`);
       return body.products && readyIds(body).length === 2 ? true : undefined;
@@ -228,19 +224,7 @@ describe('codemonkeys watch', () => {
     await reconcileRepo(repo, { product: 'acme/lib' });
     const stateFile = join(repo.fleetDir, '.codemonkeys/state.db');
     const before = readFileSync(stateFile);
-    const stop = new AbortController();
-    stops.push(stop);
-    const daemon = await startDaemon({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger: silent,
-      clock: testClock(),
-      host: '127.0.0.1',
-      port: 0,
-      signal: stop.signal,
-      dryRun: true,
-    });
+    const { daemon, stop } = await start(repo, { dryRun: true });
     const plan = await until('a plan of both products', async () => {
       const { status, body } = await getJson(`${daemon.url}/api/plan`);
       return status === 200 && (body.products as unknown[]).length === 2 ? body : undefined;
@@ -264,18 +248,7 @@ describe('codemonkeys watch', () => {
     // Every second (six fields, seconds first): the products' own interval is 5 minutes.
     writeFileSync(fleetYaml, `${readFileSync(fleetYaml, 'utf8')}  watch:\n    resync: "* * * * * *"\n`);
     await repo.commitFleet('resync every second');
-    const stop = new AbortController();
-    stops.push(stop);
-    const daemon = await startDaemon({
-      fleet: repo.fleetDir,
-      cwd: repo.root,
-      env: process.env,
-      logger: silent,
-      clock: testClock(),
-      host: '127.0.0.1',
-      port: 0,
-      signal: stop.signal,
-    });
+    const { daemon, stop } = await start(repo);
     const done = async () =>
       Number(
         /^codemonkeys_reconciles_total\{outcome="done"\} (\d+)$/m.exec(
