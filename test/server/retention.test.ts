@@ -98,16 +98,14 @@ describe('retention of the state', () => {
       });
       const only = plans.save({ product: 'acme/other', file, fingerprint: 'f3', summary, createdAt: day(1) });
 
-      const counts = store.prune(
-        {
-          journal: day(50),
-          plans: day(50),
-          tofuPlans: day(50),
-          observations: day(50),
-          products: ['acme/lib'],
-        },
-        TEST_NOW,
-      );
+      const before = {
+        journal: day(50),
+        plans: day(50),
+        tofuPlans: day(50),
+        observations: day(50),
+        products: ['acme/lib'],
+      };
+      const counts = store.prune(before, TEST_NOW);
       expect(counts).toEqual({ journal: 1, decisions: 1, plans: 1, tofuPlans: 1, observations: 1 });
       expect(store.journal({}).map((entry) => `${entry.idempotencyKey} ${entry.state}`)).toEqual([
         'cccc intent',
@@ -132,16 +130,7 @@ describe('retention of the state', () => {
       expect(audit.at(-1)).toMatchObject({ type: 'retention.pruned', data: counts });
       expect(store.verifyAudit()).toMatchObject({ ok: true });
       // Nothing left to remove: no second audit entry.
-      store.prune(
-        {
-          journal: day(50),
-          plans: day(50),
-          tofuPlans: day(50),
-          observations: day(50),
-          products: ['acme/lib'],
-        },
-        TEST_NOW,
-      );
+      store.prune(before, TEST_NOW);
       expect(store.audit({ limit: 100 })).toHaveLength(audit.length);
     } finally {
       store.close();
