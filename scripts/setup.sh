@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for Code Monkeys Ship, and nothing it already has.
 # Idempotent: a second run on a ready machine only checks, in a second or two.
-#   system tools (Debian packages): git, ansible-core, chromium, mkdocs
+#   system tools (Debian packages): git, ansible-core, chromium, mkdocs, and for the publish
+#     playbooks' tests: twine, skopeo, docker-registry (a container registry)
 #   OpenTofu, built from its Go module at a pinned release, cached outside the repo
 #   the hashicorp/local provider, built from its Go module into a filesystem mirror for offline use
+#   pypiserver (a PyPI index) with passlib, pinned, in a venv cached outside the repo
 #   npm packages (npm ci, only when node_modules is missing or older than the lock)
 set -euo pipefail
 
@@ -16,6 +18,9 @@ PROVIDER_MIRROR="${CODEMONKEYS_TOFU_PROVIDER_MIRROR:-$TOOLS_DIR/tofu-providers}"
 LOCAL_PROVIDER_MODULE="github.com/hashicorp/terraform-provider-local"
 LOCAL_PROVIDER_PSEUDO="v1.4.1-0.20260806152022-9068a4b7aa37"
 LOCAL_PROVIDER_VERSION="2.9.0"
+# test/helpers/registries/pypiserver.ts looks for the venv at the same path, with the same version.
+PYPISERVER_VERSION="2.4.2"
+PASSLIB_VERSION="1.7.4"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 say() { printf 'setup: %s\n' "$*"; }
@@ -33,6 +38,11 @@ install_debian_packages() {
   command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v mkdocs >/dev/null 2>&1 || missing+=(mkdocs)
+  command -v twine >/dev/null 2>&1 || missing+=(twine)
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+  [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+  # pypiserver's venv needs ensurepip, which Debian's python3 has only with python3-venv.
+  command -v python3 >/dev/null 2>&1 && python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   if [ ${#missing[@]} -eq 0 ]; then say "system tools present"; return 0; fi
   if ! command -v apt-get >/dev/null 2>&1; then
     say "missing ${missing[*]} and no apt-get: install them with your package manager"; return 1
@@ -97,6 +107,27 @@ build_local_provider() {
   say "mirrored hashicorp/local $LOCAL_PROVIDER_VERSION at $PROVIDER_MIRROR"
 }
 
+# pypiserver comes from PyPI (Debian has none), in a venv of its own; passlib reads and writes
+# the htpasswd file its upload auth uses. Present means the venv imports both.
+install_pypiserver() {
+  local dest="$TOOLS_DIR/pypiserver-$PYPISERVER_VERSION"
+  if "$dest/bin/python" -c 'import passlib, pypiserver' >/dev/null 2>&1; then
+    say "pypiserver $PYPISERVER_VERSION present at $dest"; return 0
+  fi
+  command -v python3 >/dev/null 2>&1 || { say "python3 is needed to install pypiserver"; return 1; }
+  say "installing pypiserver $PYPISERVER_VERSION and passlib $PASSLIB_VERSION from PyPI into $dest"
+  rm -rf "$dest"
+  mkdir -p "$TOOLS_DIR"
+  if ! python3 -m venv "$dest" \
+    || ! "$dest/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+      "pypiserver==$PYPISERVER_VERSION" "passlib==$PASSLIB_VERSION"; then
+    rm -rf "$dest"
+    say "installing pypiserver failed: python3 -m venv must work and PyPI must serve pypiserver==$PYPISERVER_VERSION and passlib==$PASSLIB_VERSION"
+    return 1
+  fi
+  say "installed pypiserver $("$dest/bin/pypi-server" --version) at $dest"
+}
+
 install_npm_packages() {
   cd "$ROOT"
   if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
@@ -109,11 +140,12 @@ install_npm_packages() {
 main() {
   local only="${1:-all}"
   case "$only" in
-    all) install_debian_packages; build_tofu; build_local_provider; install_npm_packages ;;
+    all) install_debian_packages; build_tofu; build_local_provider; install_pypiserver; install_npm_packages ;;
     system) install_debian_packages ;;
     tofu) build_tofu; build_local_provider ;;
+    pypiserver) install_pypiserver ;;
     npm) install_npm_packages ;;
-    *) say "usage: setup.sh [all|system|tofu|npm]"; return 2 ;;
+    *) say "usage: setup.sh [all|system|tofu|pypiserver|npm]"; return 2 ;;
   esac
 }
 

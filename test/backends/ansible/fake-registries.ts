@@ -13,8 +13,6 @@ export interface FakeRegistries {
   npm: Map<string, Set<string>>;
   /** The token npm must present to publish. */
   npmToken: string;
-  /** PyPI: "name version" pairs. */
-  pypi: Set<string>;
   /** crates: "name version" pairs. */
   crates: Set<string>;
   /** Container registry: "repository:tag" pairs; reading needs a bearer token got with these credentials. */
@@ -38,7 +36,6 @@ export async function startFakeRegistries(secrets: {
 }): Promise<FakeRegistries> {
   const state = {
     npm: new Map<string, Set<string>>(),
-    pypi: new Set<string>(),
     crates: new Set<string>(),
     images: new Set<string>(),
     requests: [] as FakeRegistries['requests'],
@@ -61,12 +58,9 @@ export async function startFakeRegistries(secrets: {
       userAgent: req.headers['user-agent'],
     });
     const body = await readBody(req);
-    const pypi = /^\/pypi\/([^/]+)\/([^/]+)\/json$/.exec(path);
     const crate = /^\/api\/v1\/crates\/([^/]+)\/([^/]+)$/.exec(path);
     const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
-    if (pypi) {
-      json(res, state.pypi.has(`${pypi[1]} ${pypi[2]}`) ? 200 : 404, { info: { version: pypi[2] } });
-    } else if (crate && !req.headers['user-agent']) {
+    if (crate && !req.headers['user-agent']) {
       json(res, 403, { errors: [{ detail: 'a User-Agent is required' }] });
     } else if (crate) {
       json(res, state.crates.has(`${crate[1]} ${crate[2]}`) ? 200 : 404, { version: { num: crate[2] } });
