@@ -39,6 +39,12 @@ export interface Action {
   /** Files the action touches (relative to the product repo), for constitution `when.paths`. */
   paths?: string[];
   /**
+   * Facet states as they stand for the commit this action concerns, over the product's (which
+   * describe its branch head): a release says how the build of the commit it releases went, so
+   * a rule on `when.observed.build` judges that commit.
+   */
+  observed?: Partial<Record<FacetName, string>>;
+  /**
    * The product's own spec asks a person to approve this action (infra `drift: propose`): the
    * verdict is then at least require-approval, by the org's approvers, under the rule id `source`.
    */

@@ -24,6 +24,11 @@ export interface BuildRequest {
   /** Environment of the steps (values already resolved; the backend never logs them). */
   env: Record<string, string>;
   /**
+   * Paths in the worktree (files or folders) the build leaves for later steps (a release's
+   * distributions, an OCI image): kept with a build that succeeded; one that is missing fails it.
+   */
+  artifacts?: string[];
+  /**
    * Hashes of the build spec the steps, env and timeout come from (hashBuildSpec), recorded with
    * the build so that a later look can tell which spec it was made with.
    */
@@ -57,6 +62,8 @@ export interface BuildRecord {
   };
   /** Where the full log can be read (a file path, or a URL). */
   logRef: string;
+  /** A succeeded build that kept artifacts: the folder holding them, at their paths in the worktree. */
+  artifacts?: string;
   /**
    * The build spec it was made with, as the backend recorded it; absent for a build recorded
    * before backends kept it, or started by hand with no spec.
@@ -68,7 +75,7 @@ export interface BuildRecord {
 export const DEFAULT_BUILD_TIMEOUT = '30m';
 
 /** The fields of a build spec that change what a build runs. */
-export type BuildSpecField = 'steps' | 'env' | 'timeout' | 'ci';
+export type BuildSpecField = 'steps' | 'env' | 'timeout' | 'ci' | 'artifacts';
 
 /** What a build of a product runs, from its spec: secret env entries are references, never values. */
 export interface BuildSpec {
@@ -76,6 +83,8 @@ export interface BuildSpec {
   env: Readonly<Record<string, string | SecretRef>>;
   timeoutMs: number;
   ci: CiBackendName;
+  /** `build.artifacts`: what a build keeps (empty when it keeps nothing). */
+  artifacts: readonly string[];
 }
 
 /**
@@ -98,6 +107,7 @@ export function buildSpecOf(product: Product, ci: CiBackendName): BuildSpec {
     env: build?.env ?? {},
     timeoutMs: parseDuration(build?.timeout ?? DEFAULT_BUILD_TIMEOUT),
     ci,
+    artifacts: build?.artifacts ?? [],
   };
 }
 
@@ -108,13 +118,16 @@ export function buildSpecOf(product: Product, ci: CiBackendName): BuildSpec {
  */
 export function hashBuildSpec(spec: BuildSpec): BuildSpecHash {
   const values = { steps: spec.steps, env: spec.env, timeout: spec.timeoutMs, ci: spec.ci };
-  const fields: Record<BuildSpecField, string> = {
+  const fields: Partial<Record<BuildSpecField, string>> = {
     steps: sha256(values.steps, 8),
     env: sha256(values.env, 8),
     timeout: sha256(values.timeout, 8),
     ci: sha256(values.ci, 8),
   };
-  return { hash: sha256(values, 12), fields };
+  // Only a spec that keeps artifacts hashes them: every other product's builds stay current.
+  if (spec.artifacts.length === 0) return { hash: sha256(values, 12), fields };
+  fields.artifacts = sha256(spec.artifacts, 8);
+  return { hash: sha256({ ...values, artifacts: spec.artifacts }, 12), fields };
 }
 
 function sha256(value: unknown, length: number): string {

@@ -7,6 +7,8 @@ import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
 import { planCommand } from './plan.js';
 import { reconcileCommand } from './reconcile.js';
+import { releaseCommand } from './release.js';
+import { rollbackCommand } from './rollback.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 import { watchCommand } from './watch.js';
@@ -19,6 +21,8 @@ export const COMMANDS: ReadonlyMap<string, CliCommand> = new Map(
     planCommand,
     applyCommand,
     reconcileCommand,
+    releaseCommand,
+    rollbackCommand,
     watchCommand,
     statusCommand,
     approveCommand,

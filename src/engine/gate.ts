@@ -55,7 +55,8 @@ export function gateSubject(
     action,
     product: { id: action.product, org, labels: product?.manifest.metadata.labels ?? {} },
     orgApprovers: orgSpec?.approvers ?? [],
-    observed: states,
+    // What the action says of the commit it concerns (a release: the build of the released commit) wins.
+    observed: { ...states, ...action.observed },
   };
 }
 

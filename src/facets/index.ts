@@ -3,6 +3,7 @@ import { buildFacet } from './build/index.js';
 import { deployFacet } from './deploy/index.js';
 import type { ActionKindSpec, Facet } from './facet.js';
 import { infraFacet } from './infra/index.js';
+import { releaseFacet } from './release/index.js';
 
 /**
  * Every facet, one line each. The order is one in which every facet comes after the facets it
@@ -10,6 +11,7 @@ import { infraFacet } from './infra/index.js';
  */
 export const FACETS: ReadonlyMap<FacetName, Facet> = new Map<FacetName, Facet>([
   ['build', buildFacet as Facet],
+  ['release', releaseFacet as Facet],
   ['infra', infraFacet as Facet],
   ['deploy', deployFacet as Facet],
 ]);

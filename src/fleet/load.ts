@@ -1,3 +1,4 @@
+import { checkArtifacts } from './check-artifacts.js';
 import { checkConstitution } from './check-constitution.js';
 import { checkGitValues } from './check-git-values.js';
 import { checkJenkinsCredentials } from './check-jenkins-credentials.js';
@@ -149,6 +150,7 @@ function loadAll(
     ...checkProducts(checks),
     ...checkDependencies(checks),
     ...checkJenkinsCredentials(checks),
+    ...checkArtifacts(checks),
   );
   problems.push(
     ...checkConstitution({

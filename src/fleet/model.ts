@@ -127,18 +127,39 @@ export interface ProductSpec {
   dependsOn?: string[];
   suspend?: boolean;
   prune?: boolean;
-  build?: { ci?: CiBackendName; steps: string[]; timeout?: string; env?: Record<string, string | SecretRef> };
+  build?: {
+    ci?: CiBackendName;
+    steps: string[];
+    timeout?: string;
+    env?: Record<string, string | SecretRef>;
+    /** Paths the build leaves for later steps (a release's distributions, an image), kept with it. */
+    artifacts?: string[];
+  };
   heal?: { enabled?: boolean; maxAttempts?: number };
   docs?: { engine?: 'mkdocs'; config?: string };
   release?: {
     versioning?: 'conventional';
+    /** `v{version}` by default; `{name}` is the product's name. */
     tagFormat?: string;
     branch?: string;
+    /** The first release's version (0.1.0). */
+    initialVersion?: string;
+    /** Below 1.0.0 a breaking change bumps the minor version rather than going to 1.0.0. */
+    preMajorBreakingBumpsMinor?: boolean;
+    /** A prerelease channel: `rc` releases 1.3.0-rc.1, then -rc.2, … */
+    prerelease?: string;
+    /** The product's folder in a shared repository: only commits touching it count. */
+    path?: string;
     registries?: {
       type: 'npm' | 'pypi' | 'crates' | 'container';
       url?: string;
       token?: SecretRef;
+      /** Who the token belongs to, where the registry asks for a name. */
+      username?: string;
+      /** pypi: the project; container: the repository; crates: the crate. */
       package?: string;
+      /** pypi: the distributions folder; container: the OCI image folder (one of build.artifacts). */
+      artifact?: string;
     }[];
   };
   deploy?: {

@@ -79,9 +79,11 @@ spec:
     timeout: 15m
   # heal: { enabled: true, maxAttempts: 3 }
   # docs: { engine: mkdocs, config: mkdocs.yml }
-  # release:
-  #   versioning: conventional
+  # release:                           # the next version from conventional commits: feat minor, fix patch, feat! major
   #   tagFormat: "v{version}"
+  #   initialVersion: 0.1.0
+  #   registries:
+  #     - { type: npm, url: https://registry.npmjs.org/, token: { env: NPM_TOKEN } }
 `;
 
 export const GITIGNORE_TEMPLATE = `# The reconciler's local state (SQLite, worktrees, logs) never belongs in the fleet repo.

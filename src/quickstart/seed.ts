@@ -94,7 +94,7 @@ async function seedRepo(root: string, id: string, history: ProductHistory): Prom
     const present = existsSync(gitDir);
     const existing = present ? await readRefs(gitDir) : undefined;
     let outcome: SeedOutcome = 'unchanged';
-    if (!existing || !isSame(existing, built)) {
+    if (!existing || !(await isSame(gitDir, existing, built))) {
       outcome = present ? 'recreated' : 'created';
       await rm(gitDir, { recursive: true, force: true });
       await rename(join(scratch, 'repo.git'), gitDir);
@@ -177,11 +177,17 @@ async function readRefs(gitDir: string): Promise<BuiltRefs | undefined> {
   }
 }
 
-// Tags the seed did not make (a release the reconciler cut) do not count as a difference.
-function isSame(existing: BuiltRefs, built: BuiltRefs): boolean {
-  if (existing.head !== built.head) return false;
+// What the reconciler added on top of the seeded history (a release it cut: a commit on main and
+// its tag) does not count as a difference: the seed's commits and tags are all still there.
+async function isSame(gitDir: string, existing: BuiltRefs, built: BuiltRefs): Promise<boolean> {
   for (const [tag, id] of built.tags) if (existing.tags.get(tag) !== id) return false;
-  return true;
+  if (existing.head === built.head) return true;
+  try {
+    await git(['merge-base', '--is-ancestor', built.head, existing.head], { gitDir });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function dateEnv(date: string): Record<string, string> {

@@ -42,7 +42,7 @@ describe('spec sections no facet acts on yet', () => {
       { pointer: '/spec/heal', line: 8, column: 3, severity: 'warning', code: 'not-acted-on' },
     ]);
     expect(problems[0]?.message).toMatch(
-      /^spec\.docs is not acted on yet: this version of codemonkeys reconciles build, infra, deploy;/,
+      /^spec\.docs is not acted on yet: this version of codemonkeys reconciles build, release, infra, deploy;/,
     );
   });
 

@@ -24,6 +24,7 @@ describe('services', () => {
     );
     expect(names).toEqual({
       build: ['repo-access', 'ci'],
+      release: ['repo-access', 'ci', 'ansible'],
       infra: ['repo-access', 'tofu'],
       deploy: ['repo-access', 'ansible'],
     });

@@ -55,7 +55,8 @@ export const cases: Case[] = [
         column: 5,
         code: 'unknown-field',
         pointer: '/spec/build/stepz',
-        message: /unknown field 'stepz' \(did you mean 'steps'\?\); expected one of ci, steps, timeout, env/,
+        message:
+          /unknown field 'stepz' \(did you mean 'steps'\?\); expected one of ci, steps, timeout, env, artifacts/,
       },
     ],
   },
@@ -573,6 +574,96 @@ export const cases: Case[] = [
         severity: 'warning',
         code: 'matches-no-action',
         message: /'relase.\*' matches no action kind/,
+      },
+    ],
+  },
+  {
+    name: 'a PyPI registry without the artifact it publishes is an error at the registry',
+    overlay: {
+      [WIDGET]: baseFileWith(
+        WIDGET,
+        '      - { type: npm, url: http://127.0.0.1:4873, token: { env: ACME_NPM_TOKEN } }',
+        '      - { type: pypi, url: http://127.0.0.1:8080 }',
+      ),
+    },
+    expected: [
+      {
+        file: WIDGET,
+        line: 17,
+        code: 'artifact-missing',
+        pointer: '/spec/release/registries/0',
+        message: /acme\/widget publishes to pypi what its build leaves: name it with artifact/,
+      },
+    ],
+  },
+  {
+    name: 'a registry artifact the build does not keep is an error at the artifact',
+    overlay: {
+      [WIDGET]: baseFileWith(
+        WIDGET,
+        '      - { type: npm, url: http://127.0.0.1:4873, token: { env: ACME_NPM_TOKEN } }',
+        '      - { type: container, url: http://127.0.0.1:5000, artifact: image }',
+      ),
+    },
+    expected: [
+      {
+        file: WIDGET,
+        line: 17,
+        code: 'artifact-not-kept',
+        pointer: '/spec/release/registries/0/artifact',
+        message: /publishes image, which its build does not keep: add it to build.artifacts/,
+      },
+    ],
+  },
+  {
+    name: 'release options out of shape are errors at their values',
+    overlay: {
+      [WIDGET]: baseFileWith(
+        WIDGET,
+        '    tagFormat: "v{version}"',
+        '    tagFormat: "v{version}"\n    initialVersion: v1\n    prerelease: rc.1\n    path: ../elsewhere',
+      ),
+    },
+    expected: [
+      {
+        file: WIDGET,
+        line: 16,
+        code: 'bad-format',
+        pointer: '/spec/release/initialVersion',
+        message: /semantic version/,
+      },
+      {
+        file: WIDGET,
+        line: 17,
+        code: 'bad-format',
+        pointer: '/spec/release/prerelease',
+        message: /channel name/,
+      },
+      {
+        file: WIDGET,
+        line: 18,
+        code: 'bad-format',
+        pointer: '/spec/release/path',
+        message: /relative path inside the repository/,
+      },
+    ],
+  },
+  {
+    name: 'build.artifacts on a product built on Jenkins is an error: only the local runner keeps them',
+    overlay: {
+      'products/globex/portal.yaml': baseFileWith(
+        'products/globex/portal.yaml',
+        '    steps: ["./gradlew test"]',
+        '    steps: ["./gradlew test"]\n    artifacts: [build/libs]',
+      ),
+    },
+    expected: [
+      {
+        file: 'products/globex/portal.yaml',
+        line: 11,
+        code: 'artifacts-not-kept',
+        pointer: '/spec/build/artifacts',
+        message: /globex\/portal builds on jenkins, which does not keep build.artifacts yet/,
       },
     ],
   },

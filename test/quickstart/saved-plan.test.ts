@@ -1,27 +1,17 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
-import { clockFrom, SATURDAY_NOON_BERLIN } from '../helpers/clock.js';
+import { runCliHere } from '../helpers/cli.js';
+import { SATURDAY_NOON_BERLIN } from '../helpers/clock.js';
 import { useQuickstartCopy } from './fixture.js';
 
 const paths = useQuickstartCopy('saved');
 
 /** The CLI in this process, on a pinned clock (a Saturday), in the fleet's folder. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (chunk) => out.push(String(chunk)));
-  stderr.on('data', (chunk) => err.push(String(chunk)));
-  const code = await runCli(args, {
-    stdout,
-    stderr,
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliHere(args, {
     cwd: paths.fleet,
     env: { ...process.env, CODEMONKEYS_CACHE_DIR: paths.cache },
-    clock: clockFrom(SATURDAY_NOON_BERLIN),
+    at: SATURDAY_NOON_BERLIN,
   });
-  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 describe('a saved plan of the quickstart', () => {

@@ -462,4 +462,39 @@ describe('eventsToSend', () => {
       at: TEST_START_ISO,
     });
   });
+
+  it('a release the reconcile cut is announced with its version, tag and notes; one found tagged already is not', () => {
+    const cut = {
+      id: 'c1',
+      kind: 'release.cut',
+      blockedBy: [],
+      params: { version: '1.3.0', tag: 'v1.3.0', notes: '## 1.3.0 (2026-11-26)\n' },
+    } as unknown as GatedAction;
+    const ran = (detail?: string) => ({
+      ...view([], [cut]),
+      executed: [
+        {
+          actionId: 'c1',
+          product: 'acme/widget',
+          kind: 'release.cut',
+          outcome: 'succeeded' as const,
+          ...(detail ? { detail } : {}),
+        },
+      ],
+    });
+    expect(eventsToSend(undefined, ran(), TEST_NOW)).toEqual([
+      {
+        type: 'released',
+        product: 'acme/widget',
+        reason: 'Released',
+        message: 'acme/widget 1.3.0 is released (tag v1.3.0)',
+        actions: ['c1'],
+        version: '1.3.0',
+        tag: 'v1.3.0',
+        notes: '## 1.3.0 (2026-11-26)\n',
+        at: TEST_START_ISO,
+      },
+    ]);
+    expect(eventsToSend(undefined, ran('already done (same idempotency key)'), TEST_NOW)).toEqual([]);
+  });
 });

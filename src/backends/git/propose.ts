@@ -10,6 +10,18 @@ import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 /** Who signs the commits Code Monkeys Ship proposes. */
 export const PROPOSAL_AUTHOR = { name: 'Code Monkeys Ship', email: 'codemonkeys@localhost' };
 
+/** git options for a commit (and a tag) by PROPOSAL_AUTHOR, whatever the user's config says, unsigned. */
+export const AUTHOR_OPTIONS: readonly string[] = [
+  '-c',
+  `user.name=${PROPOSAL_AUTHOR.name}`,
+  '-c',
+  `user.email=${PROPOSAL_AUTHOR.email}`,
+  '-c',
+  'commit.gpgSign=false',
+  '-c',
+  'tag.gpgSign=false',
+];
+
 /**
  * The text of a file at a commit of a mirror, or undefined when the commit has no such file.
  * `path` is relative to the repository root, with forward slashes.
@@ -92,18 +104,7 @@ export async function proposeFile(proposal: FileProposal): Promise<ProposalResul
     await writeFile(file, proposal.content);
     await git(['add', '--end-of-options', proposal.path], dir, 'stage the proposed file');
     await git(
-      [
-        '-c',
-        `user.name=${PROPOSAL_AUTHOR.name}`,
-        '-c',
-        `user.email=${PROPOSAL_AUTHOR.email}`,
-        '-c',
-        'commit.gpgSign=false',
-        'commit',
-        '--quiet',
-        '--no-verify',
-        '--file=-',
-      ],
+      [...AUTHOR_OPTIONS, 'commit', '--quiet', '--no-verify', '--file=-'],
       dir,
       'commit the proposed file',
       proposal.message,

@@ -42,11 +42,13 @@ export async function runGit(
     keepFinalNewline?: boolean;
     /** The repository URL the command talks to: its credential, if it has one, goes with it. */
     remote?: string;
+    /** More environment for git (GIT_COMMITTER_DATE), over the protocol limits. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<GitResult> {
   const access = await credentialAccess(options.remote);
   try {
-    return await run(args, options, access.env);
+    return await run(args, options, { ...options.env, ...access.env });
   } finally {
     await access.cleanup();
   }

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import type { Product } from '../../fleet/model.js';
 import { redactor } from '../../log/redact.js';
 import { gitFailure, refuseOptionLike, runGit } from './remote.js';
 
@@ -12,6 +13,17 @@ export interface Release {
 
 /** The default `release.tagFormat`. */
 export const DEFAULT_TAG_FORMAT = 'v{version}';
+
+/** A product's tag format with `{name}` filled in: `widget@{version}` for `{name}@{version}`. */
+export function tagFormatOf(product: Product): string {
+  const format = product.manifest.spec.release?.tagFormat ?? DEFAULT_TAG_FORMAT;
+  return format.replaceAll('{name}', product.manifest.metadata.name);
+}
+
+/** The tag of a version under a tag format whose `{name}` is filled in. */
+export function tagOf(version: string, tagFormat: string): string {
+  return tagFormat.replace('{version}', version);
+}
 
 /**
  * The version a tag name carries under a tag format (`v{version}`, `widget@{version}`), or

@@ -3,7 +3,7 @@ import type { BuildSpecField, BuildSpecHash } from '../ci.js';
 /** The job parameter a build carries its build spec in (declared by JOB_PARAMETERS). */
 export const BUILD_SPEC_PARAMETER = 'BUILD_SPEC';
 
-const FIELDS: readonly BuildSpecField[] = ['steps', 'env', 'timeout', 'ci'];
+const FIELDS: readonly BuildSpecField[] = ['steps', 'env', 'timeout', 'ci', 'artifacts'];
 
 /**
  * A build spec's hashes as one parameter value, `<hash> steps:<h> env:<h> timeout:<h> ci:<h>`:

@@ -19,6 +19,8 @@ export interface BuildPaths {
   job: string;
   /** The worktree the steps run in; removed when the build ends. */
   work: string;
+  /** What a build that succeeded kept of the worktree (`build.artifacts`), at the same paths. */
+  artifacts: string;
 }
 
 /** The files of one build directory. */
@@ -29,6 +31,7 @@ export function buildPaths(dir: string): BuildPaths {
     log: join(dir, 'log.txt'),
     job: join(dir, 'job.json'),
     work: join(dir, 'work'),
+    artifacts: join(dir, 'artifacts'),
   };
 }
 

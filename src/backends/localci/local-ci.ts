@@ -239,6 +239,12 @@ function validateRequest(request: BuildRequest): void {
   if (request.spec !== undefined && !/^[0-9a-f]{12}$/.test(String(request.spec?.hash))) {
     problems.push('spec.hash must be 12 hex digits (hashBuildSpec)');
   }
+  for (const artifact of request.artifacts ?? []) {
+    const parts = artifact.split('/');
+    if (artifact.startsWith('/') || parts.some((part) => part === '' || part === '.' || part === '..')) {
+      problems.push(`artifact '${artifact}' must be a path inside the repository`);
+    }
+  }
   if (problems.length > 0) {
     throw new CodemonkeysError(`build request for ${request.product}: ${problems.join('; ')}`, {
       reason: 'InvalidBuildRequest',

@@ -39,6 +39,7 @@ export function toBuildRecord(stored: StoredBuild): BuildRecord {
   if (stored.finishedAt !== undefined) record.finishedAt = stored.finishedAt;
   if (stored.durationMs !== undefined) record.durationMs = stored.durationMs;
   if (stored.failure !== undefined) record.failure = stored.failure;
+  if (stored.artifacts !== undefined) record.artifacts = stored.artifacts;
   // Records written before the runner kept the spec have none: the build facet takes them as current.
   if (stored.spec !== undefined) record.spec = stored.spec;
   return record;

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { selfRef } from '../../util/processes.js';
 import type { BuildState } from '../ci.js';
@@ -147,7 +150,38 @@ async function runBuild(
     if (outcome.exitCode !== 0)
       return finish('failed', failureOf(index, command, outcome.exitCode, outcome.signal));
   }
+  const artifacts = request.artifacts ?? [];
+  if (artifacts.length === 0) return finish('succeeded');
+  const missing = await keepArtifacts(artifacts, paths, log);
+  if (missing !== undefined) {
+    return finish('failed', failureOf(request.steps.length, `keep the artifact ${missing}`, null, null));
+  }
+  record.artifacts = paths.artifacts;
   return finish('succeeded');
+}
+
+/**
+ * Moves each artifact out of the worktree (removed when the build ends) into the build's
+ * `artifacts/` folder, at the same path. Returns the first one the steps did not leave, if any:
+ * a build that was to leave an artifact and did not has failed, as Jenkins' archiveArtifacts says.
+ */
+async function keepArtifacts(
+  artifacts: readonly string[],
+  paths: BuildPaths,
+  log: BuildLog,
+): Promise<string | undefined> {
+  for (const artifact of artifacts) {
+    const from = join(paths.work, artifact);
+    if (!existsSync(from)) {
+      log.note(`==> the artifact ${artifact} is not in the worktree: the build fails`);
+      return artifact;
+    }
+    const to = join(paths.artifacts, artifact);
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    log.note(`==> kept the artifact ${artifact}`);
+  }
+  return undefined;
 }
 
 function failureOf(

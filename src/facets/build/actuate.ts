@@ -16,6 +16,7 @@ interface BuildTriggerParams {
   env: Record<string, string | SecretRef>;
   /** The hashes of the spec the above come from; absent in a plan saved before triggers carried them. */
   spec?: BuildSpecHash;
+  artifacts?: string[];
 }
 
 /** build.trigger: starts the build of the commit on the product's CI backend (returns once it is queued). */
@@ -48,6 +49,7 @@ export async function triggerBuild(action: Action, context: ActuateContext): Pro
     seenIdle: true,
   };
   if (params.spec) request.spec = params.spec;
+  if (params.artifacts) request.artifacts = params.artifacts;
   const record = await backend.trigger(request);
   return { buildId: record.buildId, state: record.state, logRef: record.logRef, spec: params.spec?.hash };
 }

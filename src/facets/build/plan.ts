@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../actions/canonical.js';
 import {
+  type BuildRecord,
   type BuildSpec,
   type BuildSpecField,
   type BuildSpecHash,
@@ -15,7 +16,12 @@ import type { BuildObservation } from './observe.js';
 
 /** green: the head built; red: it failed; running; none: no build of the head (or it was aborted). */
 export function buildState(observed: BuildObservation): string {
-  switch (observed.build?.state) {
+  return buildWord(observed.build ?? undefined);
+}
+
+/** The word for one build of a commit: green, red, running, or none (no build, or aborted). */
+export function buildWord(build: BuildRecord | undefined): string {
+  switch (build?.state) {
     case 'succeeded':
       return 'green';
     case 'failed':
@@ -216,6 +222,7 @@ function planTrigger(
       timeoutMs: spec.timeoutMs,
       env: spec.env,
       spec: hash,
+      ...(spec.artifacts.length > 0 ? { artifacts: spec.artifacts } : {}),
     },
     reason: why.reason,
     idempotencyKey: `build.trigger:${product.id}@${observed.head}${why.keySuffix}`,

@@ -4,7 +4,7 @@ import {
   type PlaybookResult,
 } from '../../backends/ansible/index.js';
 import { resolveRepoUrl } from '../../backends/git/remote.js';
-import { DEFAULT_TAG_FORMAT, latestRelease, type Release, releases } from '../../backends/git/tags.js';
+import { latestRelease, type Release, releases, tagFormatOf } from '../../backends/git/tags.js';
 import type { Product } from '../../fleet/model.js';
 import type { ObserveContext } from '../facet.js';
 import { ansibleService } from './ansible.js';
@@ -46,8 +46,7 @@ export async function observeDeploy(product: Product, context: ObserveContext): 
   if (!deploy) return { environments: [] };
   const runner = context.services.get(ansibleService);
   const repoUrl = resolveRepoUrl(product.manifest.spec.repo.url, context.fleetDir);
-  const tagFormat = product.manifest.spec.release?.tagFormat ?? DEFAULT_TAG_FORMAT;
-  const all = await releases(repoUrl, tagFormat);
+  const all = await releases(repoUrl, tagFormatOf(product));
   const env = context.env ?? process.env;
   const environments: EnvironmentObservation[] = [];
   for (const [environment, wanted] of Object.entries(deploy.environments)) {

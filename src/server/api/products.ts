@@ -11,6 +11,7 @@ import { describeBlocker, nameActions } from '../../engine/render/words.js';
 import type { BuildObservation } from '../../facets/build/observe.js';
 import { FACETS } from '../../facets/index.js';
 import type { Condition } from '../../store/store.js';
+import { type ReleaseView, viewReleases } from './releases.js';
 
 /** Recent builds `GET /api/products` shows per product. */
 export const BUILDS_SHOWN = 20;
@@ -27,6 +28,8 @@ export interface ProductView {
   blocked: BlockedAction[];
   /** Its newest finished builds (BUILDS_SHOWN at most), newest first. */
   builds: BuildDuration[];
+  /** Its releases (null for a product that does not release). */
+  release: ReleaseView | null;
 }
 
 export interface BlockedAction {
@@ -60,6 +63,7 @@ export async function viewProduct(run: FleetRun, id: string): Promise<ProductVie
     lastReconciledAt: lastReconciledAt(run, id, result),
     blocked: blockedActions(result?.actions ?? [], id),
     builds: await buildDurations(run.runtime.stateDir, id, observedBuild(result)),
+    release: viewReleases(store, id, result),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { GatedAction } from '../../actions/action.js';
+import type { ExecutedAction } from '../../engine/execute.js';
 import type { NotifyEvent } from '../../fleet/model.js';
 import type { Condition } from '../../store/store.js';
 
@@ -13,8 +14,10 @@ export interface OutgoingEvent {
   actions: string[];
   /** The constitution rules that decided (denied). */
   rules?: string[];
-  /** The version released (released). */
+  /** The version released, its tag and its notes (released). */
   version?: string;
+  tag?: string;
+  notes?: string;
   /** When it happened, from the daemon's clock (ISO 8601). */
   at: string;
 }
@@ -24,13 +27,15 @@ export interface ReconcileView {
   product: string;
   conditions: readonly Condition[];
   actions: readonly GatedAction[];
+  /** What the reconcile ran: a release it cut is announced. */
+  executed?: readonly ExecutedAction[];
 }
 
 /**
  * The events a product's reconcile calls for, compared with its previous one (undefined: none
  * known, so everything counts as new): `stalled` when its Stalled condition turned True (not at
- * every reconcile while it stays so), `denied` once per action that was not denied before.
- * `released` events come from the release facet, straight to `Notifier.send`.
+ * every reconcile while it stays so), `denied` once per action that was not denied before,
+ * `released` for each release the reconcile cut (not one it found already tagged).
  */
 export function eventsToSend(
   previous: ReconcileView | undefined,
@@ -62,6 +67,29 @@ export function eventsToSend(
       message: denied.message,
       actions: [action.id],
       rules: denied.rules,
+      at: at.toISOString(),
+    });
+  }
+  events.push(...releasedEvents(next, at));
+  return events;
+}
+
+function releasedEvents(next: ReconcileView, at: Date): OutgoingEvent[] {
+  const events: OutgoingEvent[] = [];
+  for (const executed of next.executed ?? []) {
+    if (executed.kind !== 'release.cut' || executed.outcome !== 'succeeded' || executed.detail) continue;
+    const params = next.actions.find((action) => action.id === executed.actionId)?.params ?? {};
+    const version = String(params.version ?? '');
+    const tag = String(params.tag ?? '');
+    events.push({
+      type: 'released',
+      product: next.product,
+      reason: 'Released',
+      message: `${next.product} ${version} is released (tag ${tag})`,
+      actions: [executed.actionId],
+      version,
+      tag,
+      notes: String(params.notes ?? ''),
       at: at.toISOString(),
     });
   }

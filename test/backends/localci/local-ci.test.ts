@@ -150,6 +150,37 @@ describe('LocalCi', () => {
     expect((await ci.log(record)).text).not.toContain('never');
   });
 
+  it('keeps the artifacts a build that succeeded leaves, at their paths, and reports where', async () => {
+    const ci = runner();
+    const steps = [
+      'mkdir -p dist/inner image && echo wheel > dist/inner/a.whl && echo layout > image/index.json',
+    ];
+    await ci.trigger(request({ steps, artifacts: ['dist', 'image/index.json'] }));
+    const record = await finished(ci, 'acme/widget', first);
+    expect(record.state).toBe('succeeded');
+    expect(record.artifacts).toBe(join(record.logRef, '..', 'artifacts'));
+    expect(readFileSync(join(record.artifacts as string, 'dist/inner/a.whl'), 'utf8')).toBe('wheel\n');
+    expect(readFileSync(join(record.artifacts as string, 'image/index.json'), 'utf8')).toBe('layout\n');
+    expect((await ci.log(record)).text).toContain('==> kept the artifact dist');
+    expect(existsSync(join(record.logRef, '..', 'work'))).toBe(false);
+  });
+
+  it('fails a build whose steps did not leave an artifact it was to keep, naming it', async () => {
+    const ci = runner();
+    await ci.trigger(request({ steps: ['mkdir dist'], artifacts: ['dist', 'image'] }));
+    const record = await finished(ci, 'acme/widget', first);
+    expect(record.state).toBe('failed');
+    expect(record.failure).toMatchObject({ step: 1, command: 'keep the artifact image', exitCode: null });
+    expect(record.artifacts).toBeUndefined();
+  });
+
+  it('refuses an artifact path that leaves the worktree', async () => {
+    const ci = runner();
+    await expect(ci.trigger(request({ artifacts: ['../outside'] }))).rejects.toMatchObject({
+      reason: 'InvalidBuildRequest',
+    });
+  });
+
   it('times a build out and kills every process its step started', async () => {
     const ci = runner();
     const pids = join(temp.dir, 'pids');
