@@ -90,7 +90,11 @@ export interface Facet<O = unknown> {
    * the actions of the facets that need it. Only facets registered before this one.
    */
   readonly needs: readonly FacetName[];
-  /** The action kinds this facet plans, each with its actuator (every kind it proposes is here). */
+  /**
+   * The action kinds this facet owns, each with its actuator. A facet may also propose a kind
+   * another facet owns (the release facet asks for a `build.trigger` of its release commit),
+   * which that facet's actuator carries out.
+   */
   readonly actions: ReadonlyMap<ActionKind, ActionKindSpec>;
   /** The runners and clients its observe and actuators use; the engine opens each once per runtime. */
   readonly services: readonly Service<unknown>[];

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -43,6 +44,13 @@ function reconcileCli() {
   });
 }
 
+/** A release.cut has made its worktree in its attempt folder (<state>/actions/<key>-<attempt>/cut). */
+function cutUnderWay(): boolean {
+  const actions = join(repo.fleetDir, '.codemonkeys/actions');
+  if (!existsSync(actions)) return false;
+  return readdirSync(actions).some((attempt) => existsSync(join(actions, attempt, 'cut')));
+}
+
 /** The versions of the package the registry holds. */
 async function published(): Promise<string[]> {
   const response = await fetch(`${npm.url}/@acme%2fcrash`);
@@ -68,8 +76,14 @@ describe('the reconciler killed with SIGKILL while it cuts and publishes release
         const tagsBefore = (await tagsOf(repo, 'lib')).size;
         const child = reconcileCli();
         const begun = performance.now();
-        if (random() < 0.5) {
+        const mode = random();
+        if (mode < 1 / 3) {
+          // Any moment of a run.
           await sleep(Math.floor(random() * undisturbedMs * 1.2));
+        } else if (mode < 2 / 3) {
+          // While the cut is under way: its worktree is in its attempt folder.
+          while (!cutUnderWay() && child.exitCode === null) await sleep(2);
+          await sleep(Math.floor(random() * 60));
         } else {
           // Once the tag is pushed: the window of the release commit's build and of the publish.
           while ((await tagsOf(repo, 'lib')).size === tagsBefore && child.exitCode === null) await sleep(20);
@@ -107,7 +121,13 @@ describe('the reconciler killed with SIGKILL while it cuts and publishes release
       const caught = audit
         .filter((entry) => entry.type === 'action.resumed' || entry.type === 'action.failed')
         .map((entry) => `${entry.type.slice('action.'.length)} ${kinds.get(entry.actionId) ?? '?'}`);
-      console.info(`release trials: actions caught by a kill: ${caught.join(', ') || 'none'}`);
+      const cuts = store
+        .journal({})
+        .filter((entry) => entry.kind === 'release.cut' && entry.finishedAt !== null)
+        .map((entry) => Date.parse(entry.finishedAt as string) - Date.parse(entry.startedAt));
+      console.info(
+        `release trials: actions caught by a kill: ${caught.join(', ') || 'none'}; cuts took ${cuts.join(', ')} ms`,
+      );
     } finally {
       store.close();
     }

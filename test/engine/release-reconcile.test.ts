@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/sqlite.js';
 import { ensureBuilt } from '../helpers/build.js';
 import type { FleetRepo } from '../helpers/fleet-repo.js';
+import { git } from '../helpers/git.js';
 import { reconcileRepo } from '../helpers/reconcile-repo.js';
 import { type ContainerRegistry, startContainerRegistry } from '../helpers/registries/container-registry.js';
 import { type Pypiserver, startPypiserver } from '../helpers/registries/pypiserver.js';
@@ -180,6 +181,55 @@ describe('releases, end to end on real repositories and registries', () => {
     expect(Object.keys(packument.versions).sort()).toEqual(['0.1.0-rc.1', '0.1.0-rc.2']);
     expect(packument['dist-tags'].rc).toBe('0.1.0-rc.2');
   }, 180_000);
+
+  it('publishes a release tagged by hand that the branch moved past unbuilt: its commit is built first', async () => {
+    const repo = await createReleaseFleet([
+      {
+        name: 'late',
+        files: { 'package.json': '{ "name": "@acme/late", "version": "0.5.0" }\n' },
+        steps: ['true'],
+        release: ['registries:', `  - { type: npm, url: "${npm.url}", token: { env: TEST_NPM_TOKEN } }`],
+      },
+    ]);
+    repos.push(repo);
+    const work = join(repo.root, 'work/acme/late');
+    const tagged = await git(work, 'rev-parse', 'HEAD');
+    await git(work, 'tag', '-a', '-m', 'by hand', 'v0.5.0');
+    await git(work, 'push', '-q', 'origin', 'v0.5.0');
+    await commitConventional(repo, 'late', 'docs: after the release', { 'README.md': '# late\n' });
+    const result = await reconcileRepo(repo, { env: registryEnv() });
+    const ran = result.executed.map((action) => `${action.kind} ${action.outcome}`);
+    expect(ran).toContain('release.publish succeeded');
+    expect(ran).not.toContain('release.cut succeeded');
+    const builds = result.executed.filter((action) => action.kind === 'build.trigger');
+    expect(builds.map((action) => action.outcome)).toEqual(['succeeded', 'succeeded']);
+    expect(result.plan.actions).toEqual([]);
+    const packument = (await (await fetch(`${npm.url}/@acme%2flate`)).json()) as {
+      versions: Record<string, unknown>;
+    };
+    expect(Object.keys(packument.versions)).toEqual(['0.5.0']);
+    expect((packument.versions['0.5.0'] as { gitHead?: string }).gitHead ?? tagged).toBe(tagged);
+  }, 120_000);
+
+  it('does not publish a release whose package.json names another version', async () => {
+    const repo = await createReleaseFleet([
+      {
+        name: 'odd',
+        files: { 'package.json': '{ "name": "@acme/odd", "version": "0.0.1" }\n' },
+        steps: ['true'],
+        release: ['registries:', `  - { type: npm, url: "${npm.url}", token: { env: TEST_NPM_TOKEN } }`],
+      },
+    ]);
+    repos.push(repo);
+    const work = join(repo.root, 'work/acme/odd');
+    await git(work, 'tag', '-a', '-m', 'by hand', 'v0.9.0');
+    await git(work, 'push', '-q', 'origin', 'v0.9.0');
+    const result = await reconcileRepo(repo, { env: registryEnv() });
+    const publish = result.executed.find((action) => action.kind === 'release.publish');
+    expect(publish?.outcome).toBe('failed');
+    expect(publish?.detail).toContain('package.json of release 0.9.0 says version "0.0.1"');
+    expect((await fetch(`${npm.url}/@acme%2fodd`)).status).toBe(404);
+  }, 120_000);
 
   it('does not release a commit whose build is red when the constitution says so', async () => {
     const constitution = `apiVersion: codemonkeys.dev/v1

@@ -21,7 +21,11 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
 /** A temporary directory removed by the returned function. */
 export function tempDir(prefix = 'cm-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retried: a build worker of the test may still be writing its last files (ENOTEMPTY).
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
+  };
 }
 
 /** Copies a directory into a new git repository and commits it; returns the commit id. */

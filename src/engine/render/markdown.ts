@@ -82,6 +82,7 @@ export function renderPullRequestMarkdown(
       ACTION_HEADER,
       plan.actions.map(actionRow),
     );
+  if (plan) addReleaseNotes(doc, plan);
   return finish(doc, plan, limit, `codemonkeys plan --base ${labels.base} --head ${labels.head}`);
 }
 
@@ -101,6 +102,7 @@ export function renderPlanMarkdown(plan: Plan, limit = COMMENT_LIMIT): string {
     `| ${s.actions} | ${s.runnable} | ${s.blocked} | ${s.byEffect.allow} | ${s.byEffect.warn} | ${s.byEffect['require-approval']} | ${s.byEffect.deny} | ${s.orphans} |\n\n`,
   );
   details(doc, `Actions (${plan.actions.length})`, ACTION_HEADER, plan.actions.map(actionRow));
+  addReleaseNotes(doc, plan);
   return finish(doc, plan, limit, 'codemonkeys plan --format text');
 }
 
@@ -138,6 +140,34 @@ function addAttention(doc: BudgetedMarkdown, plan: Plan): void {
       '\n',
     );
   }
+}
+
+/** The notes of each release the plan cuts, for the reviewer: quoted, nothing in them read as markup. */
+function addReleaseNotes(doc: BudgetedMarkdown, plan: Plan): void {
+  const cuts = plan.actions.filter((action) => action.kind === 'release.cut');
+  if (cuts.length === 0) return;
+  doc.table(
+    `### Releases (${cuts.length})\n\n`,
+    cuts.map(
+      (action) =>
+        `<details><summary>${cell(action.product)} ${cell(String(action.params.version))}: release notes</summary>\n\n${quoted(String(action.params.notes ?? ''))}\n</details>\n\n`,
+    ),
+    '',
+    '',
+  );
+}
+
+/**
+ * Text as a Markdown quote whose HTML is shown, not rendered (a commit subject with `</details>`);
+ * the notes escape their own `<` and `>` already, entities left as they are.
+ */
+function quoted(text: string): string {
+  const escaped = text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escaped
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line === '' ? '>' : `> ${line}`))
+    .join('\n');
 }
 
 function details(doc: BudgetedMarkdown, summary: string, header: string, rows: string[]): void {

@@ -242,6 +242,26 @@ function planTrigger(
   };
 }
 
+/**
+ * build.trigger of a commit that is not the branch head (a release's, once the branch moved on),
+ * with the product's build spec as it is now: what another facet proposes when it needs that
+ * commit built. The build facet builds heads only.
+ */
+export function triggerCommit(
+  product: Product,
+  target: Pick<BuildObservation, 'ci' | 'repoUrl' | 'branch'> & { commit: string },
+  reason: string,
+  journal: PlanContext['journal'] | undefined,
+): ProposedAction {
+  const spec = buildSpecOf(product, target.ci);
+  const observed = { ...target, head: target.commit, build: null };
+  const planned = planTrigger(product, observed, { spec, hash: hashBuildSpec(spec) }, journal, {
+    reason,
+    keySuffix: '',
+  });
+  return planned.actions[0] as ProposedAction;
+}
+
 /** `step 2 \`npm test\` exited 1`; for a failure the backend could not pin to a step, what it knows. */
 function describeFailure(failure: NonNullable<BuildObservation['build']>['failure'] & object): string {
   const how =

@@ -2,7 +2,7 @@ import { commitsBetween } from '../../backends/git/history.js';
 import { ensureMirror, repoMirrorDir } from '../../backends/git/mirror.js';
 import { branchHeads, branchNotFound, resolveRepoUrl } from '../../backends/git/remote.js';
 import { type Release, releases, tagFormatOf, tagOf } from '../../backends/git/tags.js';
-import type { Product } from '../../fleet/model.js';
+import type { CiBackendName, Product } from '../../fleet/model.js';
 import { ciService } from '../build/ci.js';
 import { ciOf } from '../build/observe.js';
 import { buildWord } from '../build/plan.js';
@@ -15,6 +15,8 @@ import { releaseOptions } from './options.js';
 
 /** What the release facet sees of a product: its releases, the commits since, and what comes next. */
 export interface ReleaseObservation {
+  /** The CI backend the product builds on. */
+  ci: CiBackendName;
   repoUrl: string;
   branch: string;
   head: string;
@@ -49,6 +51,7 @@ export async function observeRelease(product: Product, context: ObserveContext):
   const found = await readCommits(gitDir, head, line, spec.release?.path);
   const next = nextVersion({ ...found, current: line.current?.version, options });
   const observed: ReleaseObservation = {
+    ci: ciOf(product, context),
     repoUrl,
     branch,
     head,

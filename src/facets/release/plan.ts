@@ -1,8 +1,9 @@
 import type { Product } from '../../fleet/model.js';
+import { triggerCommit } from '../build/plan.js';
 import type { FacetPlan, FacetStatus, PlanContext, ProposedAction } from '../facet.js';
 import { freshKey } from '../keys.js';
 import type { ReleaseObservation } from './observe.js';
-import { registryId, registryLabel } from './registries.js';
+import { type Registry, registryId, registryLabel } from './registries.js';
 
 /** How soon to look again while the build of a commit to release runs. */
 const BUILD_WAIT_MS = 2000;
@@ -106,9 +107,33 @@ function planPublishes(
   if (!latest) return [];
   const build = observed.builds[latest.commit] ?? 'none';
   const planned: Planned[] = [];
+  const unpublished = registries.filter(
+    (registry) => context.journal(publishKey(product, registry, latest.version))?.state !== 'succeeded',
+  );
+  if (
+    unpublished.length > 0 &&
+    product.manifest.spec.build &&
+    build === 'none' &&
+    latest.commit !== observed.head
+  ) {
+    // The branch moved on before the release commit was built: the build facet builds heads
+    // only, so the release asks for its own commit's build, which its publish waits for.
+    const trigger = triggerCommit(
+      product,
+      { ci: observed.ci, repoUrl: observed.repoUrl, branch: observed.branch, commit: latest.commit },
+      `build ${latest.tag} (${latest.commit.slice(0, 7)}), which ${latest.version} is published from: the branch moved on before it was built`,
+      context.journal,
+    );
+    return [
+      {
+        action: trigger,
+        status: { state: 'progressing', reason: 'ReleaseBuildNeeded', message: trigger.reason },
+      },
+    ];
+  }
   for (const [index, registry] of registries.entries()) {
     const where = registryLabel(registry);
-    const key = `release.publish:${product.id}:${registryId(registry)}:${latest.version}`;
+    const key = publishKey(product, registry, latest.version);
     if (context.journal(key)?.state === 'succeeded') {
       planned.push({
         status: {
@@ -146,6 +171,10 @@ function planPublishes(
     planned.push({ action, status: { state: 'progressing', reason: 'PublishDue', message: action.reason } });
   }
   return planned;
+}
+
+function publishKey(product: Product, registry: Registry, version: string): string {
+  return `release.publish:${product.id}:${registryId(registry)}:${version}`;
 }
 
 /** A release waits while the build of its commit has not finished (a product without a build waits for nothing). */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PlaybookRequest } from '../../backends/ansible/index.js';
 import { CodemonkeysError } from '../../errors.js';
@@ -20,14 +21,22 @@ export function registryUrl(registry: Registry): string {
   return registry.url ?? DEFAULT_URLS[registry.type];
 }
 
-/** A stable id of a registry for idempotency keys: its type and URL. */
+/** A stable id of a registry for idempotency keys: its type and URL (without credentials). */
 export function registryId(registry: Registry): string {
-  return `${registry.type}:${registryUrl(registry).replace(/\/+$/, '')}`;
+  return `${registry.type}:${shownUrl(registry)}`;
 }
 
 /** `npm at http://127.0.0.1:4873`, for reasons and statuses. */
 export function registryLabel(registry: Registry): string {
-  return `${registry.type} at ${registryUrl(registry).replace(/\/+$/, '')}`;
+  return `${registry.type} at ${shownUrl(registry)}`;
+}
+
+/** The registry's URL without a user or password in it and without a trailing slash. */
+function shownUrl(registry: Registry): string {
+  const url = new URL(registryUrl(registry));
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/+$/, '');
 }
 
 /** What a publish needs besides the registry: the release's sources and where the fleet is. */
@@ -56,6 +65,7 @@ export async function publishRequest(registry: Registry, source: PublishSource):
       : await resolveSecret(registry.token, { env: source.env, baseDir: source.fleetDir });
   switch (registry.type) {
     case 'npm':
+      await checkPackageVersion(folder, source);
       return {
         playbook: 'publish-npm.yml',
         baseDir: source.releaseDir,
@@ -128,4 +138,23 @@ function artifactPath(registry: Registry, source: PublishSource): string {
     );
   }
   return join(source.artifactsDir, registry.artifact);
+}
+
+/**
+ * npm publishes the version package.json names: a release whose package.json says another (a tag
+ * made by hand, a version file the cut could not bump) would publish the wrong version.
+ */
+async function checkPackageVersion(folder: string, source: PublishSource): Promise<void> {
+  const text = await readFile(join(folder, 'package.json'), 'utf8').catch(() => '');
+  let version: unknown;
+  try {
+    version = (JSON.parse(text) as { version?: unknown }).version;
+  } catch {
+    version = undefined;
+  }
+  if (version === source.version) return;
+  throw new CodemonkeysError(
+    `${source.product.id}: package.json of release ${source.version} says version ${JSON.stringify(version ?? null)}; npm would publish that: tag a commit whose package.json has ${source.version}`,
+    { reason: 'PackageVersionMismatch', next: 'stalled' },
+  );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseObservation } from '../../../src/facets/release/observe.js';
 import { planRelease, releaseState } from '../../../src/facets/release/plan.js';
+import { registryId, registryLabel } from '../../../src/facets/release/registries.js';
 import type { Product } from '../../../src/fleet/model.js';
 import type { JournalEntry } from '../../../src/store/store.js';
 import { productWith } from '../../backends/jenkins/product.js';
@@ -19,6 +20,7 @@ function releasing(build: boolean): Product {
 
 function observed(fields: Partial<ReleaseObservation>): ReleaseObservation {
   return {
+    ci: 'local',
     repoUrl: '/repos/lib.git',
     branch: 'main',
     head: HEAD,
@@ -160,6 +162,22 @@ describe('planRelease', () => {
   });
 });
 
+describe('a release whose commit the branch moved past before it was built', () => {
+  it('asks for a build of that commit, which its publish then waits for', () => {
+    const moved = observed({ builds: { [HEAD]: 'green', [TAGGED]: 'none' } });
+    const plan = planRelease(releasing(true), moved, { journal: none });
+    expect(plan.actions).toHaveLength(1);
+    expect(plan.actions[0]).toMatchObject({
+      kind: 'build.trigger',
+      params: { ci: 'local', commit: TAGGED, branch: 'main', steps: ['true'] },
+      idempotencyKey: `build.trigger:acme/lib@${TAGGED}`,
+    });
+    expect(plan.status.reason).toBe('ReleaseBuildNeeded');
+    // Published already: nothing to build for.
+    expect(planRelease(releasing(true), moved, { journal: published }).actions).toEqual([]);
+  });
+});
+
 describe('releaseState', () => {
   it.each([
     [observed({}), 'current'],
@@ -177,5 +195,14 @@ describe('releaseState', () => {
     ],
   ])('%#: %s', (value, word) => {
     expect(releaseState(value)).toBe(word);
+  });
+});
+
+describe('registryLabel and registryId', () => {
+  it('never show a user or password written into a registry URL', () => {
+    const registry = { type: 'npm' as const, url: 'https://bot:s3cret@registry.example.com/npm/' };
+    expect(registryLabel(registry)).toBe('npm at https://registry.example.com/npm');
+    expect(registryId(registry)).toBe('npm:https://registry.example.com/npm');
+    expect(registryLabel({ type: 'pypi' })).toBe('pypi at https://pypi.org');
   });
 });
