@@ -104,7 +104,8 @@ function planPublishes(
 ): Planned[] {
   const latest = observed.latest;
   const registries = product.manifest.spec.release?.registries ?? [];
-  if (!latest) return [];
+  // Only the newest release is published: while a newer one is due, it is the one to publish.
+  if (!latest || observed.cut) return [];
   const build = observed.builds[latest.commit] ?? 'none';
   const planned: Planned[] = [];
   const unpublished = registries.filter(

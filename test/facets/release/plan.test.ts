@@ -206,3 +206,17 @@ describe('registryLabel and registryId', () => {
     expect(registryLabel({ type: 'pypi' })).toBe('pypi at https://pypi.org');
   });
 });
+
+describe('publishing while a newer release is due', () => {
+  it('publishes nothing older: the release about to be cut is the one to publish', () => {
+    const plan = planRelease(
+      releasing(true),
+      observed({ ...due, builds: { [HEAD]: 'running', [TAGGED]: 'none' } }),
+      {
+        journal: none,
+      },
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.status.reason).toBe('WaitingForBuild');
+  });
+});
