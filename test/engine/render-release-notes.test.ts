@@ -2,26 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { GatedAction } from '../../src/actions/action.js';
 import type { Plan } from '../../src/engine/plan-model.js';
 import { renderPlanMarkdown } from '../../src/engine/render/markdown.js';
+import { allowedTrigger } from '../helpers/engine.js';
 
 function planCutting(notes: string): Plan {
-  const cut = {
+  const cut: GatedAction = {
+    ...allowedTrigger('acme/lib'),
     id: 'c'.repeat(16),
-    product: 'acme/lib',
+    facet: 'release',
     kind: 'release.cut',
     params: { version: '1.3.0', notes },
     reason: 'release 1.3.0 from main@aaaaaaa: feat in 1 commit: minor',
-    blockedBy: [],
-    verdict: {
-      effect: 'allow',
-      rules: [],
-      enforcement: 'hard',
-      approvers: [],
-      messages: [],
-      advisories: [],
-      excepted: [],
-      byDefault: true,
-    },
-  } as unknown as GatedAction;
+  };
   return {
     id: 'p'.repeat(64),
     createdAt: '2026-11-26T12:00:00.000Z',
